@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance"
+)
+
+// runInstance is the per-project backend. The router starts it; a person
+// may too, for debugging (without --control-fd it does not watch a router).
+func runInstance(args []string) error {
+	fs := flag.NewFlagSet("godot-mcp-router instance", flag.ContinueOnError)
+	root := fs.String("root", "", "project root (the folder holding project.godot)")
+	socket := fs.String("socket", "", "Unix socket path to serve MCP on")
+	controlFD := fs.Int("control-fd", 0, "descriptor of the router's control connection (0: none)")
+	grace := fs.Duration("orphan-grace", instance.DefaultOrphanGrace, "how long to outlive the router")
+	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *root == "" || *socket == "" {
+		return fmt.Errorf("instance: --root and --socket are required")
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("log level %q: %w", *logLevel, err)
+	}
+	// stdout and stderr go to the instance's log file (set by the router).
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})).
+		With("instance", os.Getpid())
+
+	cfg := instance.Config{
+		Root:        *root,
+		Socket:      *socket,
+		OrphanGrace: *grace,
+		Options:     instance.Options{Logger: log, Version: version},
+	}
+	if *controlFD > 0 {
+		f := os.NewFile(uintptr(*controlFD), "control")
+		// A net.Conn, unlike a blocking *os.File, can be closed while a
+		// read waits on it.
+		c, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("instance: control descriptor %d: %w", *controlFD, err)
+		}
+		cfg.Control = c
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	return instance.Run(ctx, cfg)
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/router"
+	"github.com/godot-mcp-router/godot-mcp-router/store"
+)
+
+// runServe is the default command: the router, serving one MCP session on
+// stdio. stdout carries JSON-RPC only; logs go to stderr or --log-file.
+func runServe(args []string) error {
+	fs := flag.NewFlagSet("godot-mcp-router", flag.ContinueOnError)
+	idle := fs.Duration("idle-timeout", envDuration("GODOT_MCP_ROUTER_IDLE_TIMEOUT", 30*time.Minute),
+		"stop an instance after this long without calls (env GODOT_MCP_ROUTER_IDLE_TIMEOUT)")
+	idleCheck := fs.Duration("idle-check", envDuration("GODOT_MCP_ROUTER_IDLE_CHECK", time.Minute),
+		"how often to look for idle instances (env GODOT_MCP_ROUTER_IDLE_CHECK)")
+	logFile := fs.String("log-file", os.Getenv("GODOT_MCP_ROUTER_LOG_FILE"),
+		"write logs to this file instead of stderr (env GODOT_MCP_ROUTER_LOG_FILE)")
+	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"),
+		"debug, info, warn or error (env GODOT_MCP_ROUTER_LOG_LEVEL)")
+	runtimeDir := fs.String("runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
+		"folder for instance sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage, "\nflags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\nThe state file (registry) is $GODOT_MCP_ROUTER_STATE_DIR/router.db, else $XDG_STATE_HOME/godot-mcp-router/router.db, else ~/.local/state/godot-mcp-router/router.db.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+
+	log, closeLog, err := newLogger(*logFile, *logLevel, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	st, problem := openStore(log)
+	if st != nil {
+		defer st.Close()
+	}
+	stateDir := ""
+	if p, err := store.DefaultPath(); err == nil {
+		stateDir = p
+	}
+	r, err := router.New(st, router.Options{
+		Logger:       log,
+		Version:      version,
+		StoreProblem: problem,
+		Pool: router.PoolOptions{
+			RuntimeDir:  *runtimeDir,
+			LogDir:      logDirFor(stateDir),
+			IdleTimeout: *idle,
+			IdleCheck:   *idleCheck,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	wd, _ := os.Getwd()
+	env := router.Env{WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")}
+	log.Info("serving MCP on stdio", "version", version, "pid", os.Getpid(), "workdir", wd)
+
+	served := make(chan error, 1)
+	go func() { served <- r.ServeSession(ctx, os.Stdin, os.Stdout, env) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		// A read of stdin cannot be interrupted portably; stop the
+		// instances and leave without waiting for it.
+		log.Info("signal received; stopping")
+		err = nil
+	}
+	if err != nil {
+		log.Error("session ended", "err", err)
+	}
+	return nil
+}
+
+// openStore opens the registry; a locked or unreadable file is reported and
+// the router carries on without it.
+func openStore(log *slog.Logger) (*store.Store, string) {
+	path, err := store.DefaultPath()
+	if err != nil {
+		log.Warn("no state folder; registry kept in memory", "err", err)
+		return nil, err.Error()
+	}
+	st, err := store.Open(path, &store.Options{Timeout: 500 * time.Millisecond, Logger: log})
+	if err != nil {
+		log.Warn("registry unavailable; kept in memory for this session", "err", err)
+		return nil, err.Error()
+	}
+	if moved := st.Recovered(); moved != "" {
+		log.Warn("the state file was damaged; it was moved aside and a new one started", "moved_to", moved)
+	}
+	return st, ""
+}
+
+func logDirFor(storePath string) string {
+	if storePath == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(storePath), "logs")
+}
+
+// newLogger logs to path (appending) or, when path is "", to fallback.
+func newLogger(path, level string, fallback io.Writer) (*slog.Logger, func(), error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	w, closeFn := fallback, func() {}
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening log file: %w", err)
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), closeFn, nil
+}
+
+func envString(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not a duration like 30m or 90s\n", name, v)
+	}
+	return def
+}

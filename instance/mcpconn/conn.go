@@ -1,0 +1,494 @@
+// Package mcpconn serves an mcp-go MCPServer on one byte stream (stdio, a Unix
+// socket connection) as a client session of its own.
+//
+// mcp-go's StdioServer serves exactly one package-level session per process,
+// so every stream we serve (the router's stdio, each connection to an
+// instance socket, later each daemon connection) goes through this package
+// instead: it registers its own ClientSession with the server and feeds lines
+// to MCPServer.HandleMessage.
+package mcpconn
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxMessageBytes = 16 << 20
+	DefaultMaxInflight     = 64
+)
+
+// ErrSessionClosed is returned by requests the server sends to the client
+// (roots/list) when the stream ends before the answer arrives.
+var ErrSessionClosed = errors.New("mcp session closed")
+
+// Options tunes a Session. The zero value means the defaults.
+type Options struct {
+	// Logger receives transport problems (write errors, oversized lines).
+	// nil discards them.
+	Logger *slog.Logger
+	// MaxMessageBytes bounds one JSON-RPC line; longer lines are answered
+	// with an error and skipped. 0 means DefaultMaxMessageBytes.
+	MaxMessageBytes int
+	// MaxInflight bounds requests handled at once; the reader waits when it
+	// is reached. 0 means DefaultMaxInflight.
+	MaxInflight int
+	// ID names the session; "" means a generated one.
+	ID string
+}
+
+// Session is one client connection to an MCPServer.
+type Session struct {
+	srv    *server.MCPServer
+	w      io.Writer
+	log    *slog.Logger
+	opts   Options
+	id     string
+	value  any
+	notify chan mcp.JSONRPCNotification
+
+	writeMu sync.Mutex // guards w: one JSON-RPC line at a time
+
+	initialized atomic.Bool
+	logLevel    atomic.Value // mcp.LoggingLevel
+	clientInfo  atomic.Value // mcp.Implementation
+	clientCaps  atomic.Value // mcp.ClientCapabilities
+	protoVer    atomic.Value // string
+
+	inflightMu sync.Mutex // guards inflight
+	inflight   map[string]context.CancelFunc
+
+	nextID    atomic.Int64
+	pendingMu sync.Mutex // guards pending and closed
+	pending   map[string]chan rpcResponse
+	closed    bool
+}
+
+type rpcResponse struct {
+	result json.RawMessage
+	err    error
+}
+
+// New prepares a session of srv that writes to w. value is attached for the
+// tool handlers to find with Value (the router keeps its per-client state
+// there). Call Serve to run it.
+func New(srv *server.MCPServer, w io.Writer, value any, opts Options) *Session {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxInflight <= 0 {
+		opts.MaxInflight = DefaultMaxInflight
+	}
+	id := opts.ID
+	if id == "" {
+		id = "conn-" + rand.Text()[:12]
+	}
+	return &Session{
+		srv:     srv,
+		w:       w,
+		log:     opts.Logger,
+		opts:    opts,
+		id:      id,
+		value:   value,
+		notify:  make(chan mcp.JSONRPCNotification, 256),
+		pending:  make(map[string]chan rpcResponse),
+		inflight: make(map[string]context.CancelFunc),
+	}
+}
+
+// FromContext returns the Session serving the request that ctx belongs to,
+// or nil when ctx does not come from this package.
+func FromContext(ctx context.Context) *Session {
+	s, _ := server.ClientSessionFromContext(ctx).(*Session)
+	return s
+}
+
+// Value returns what New attached to the session.
+func (s *Session) Value() any { return s.value }
+
+// Serve reads JSON-RPC lines from r until EOF, a read error or ctx ends.
+// Requests run concurrently (bounded by MaxInflight); notifications run in
+// order on the read loop. When Serve returns, every handler it started has
+// returned and the session is unregistered. EOF is a normal end (nil).
+func (s *Session) Serve(ctx context.Context, r io.Reader) error {
+	if err := s.srv.RegisterSession(ctx, s); err != nil {
+		return fmt.Errorf("registering session %s: %w", s.id, err)
+	}
+	defer s.srv.UnregisterSession(context.Background(), s.id)
+
+	ctx, cancel := context.WithCancel(s.srv.WithContext(ctx, s))
+	defer cancel()
+
+	var handlers sync.WaitGroup
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		s.writeNotifications(ctx)
+	}()
+
+	sem := make(chan struct{}, s.opts.MaxInflight)
+	br := bufio.NewReaderSize(r, 64<<10)
+	var readErr error
+	for {
+		line, tooLong, err := readLine(br, s.opts.MaxMessageBytes)
+		if tooLong {
+			s.log.Warn("dropping oversized message", "session", s.id, "limit", s.opts.MaxMessageBytes)
+			s.writeMessage(errorResponse(nil, mcp.INVALID_REQUEST,
+				fmt.Sprintf("message larger than %d bytes", s.opts.MaxMessageBytes)))
+		} else if len(bytes.TrimSpace(line)) > 0 {
+			s.dispatch(ctx, line, sem, &handlers)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				readErr = fmt.Errorf("reading session %s: %w", s.id, err)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+
+	cancel()
+	handlers.Wait()
+	<-notifyDone
+	s.failPending()
+	return readErr
+}
+
+// envelope is the part of a JSON-RPC message needed to route it.
+type envelope struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, handlers *sync.WaitGroup) {
+	var env envelope
+	if err := json.Unmarshal(line, &env); err != nil {
+		var probe any
+		if json.Unmarshal(line, &probe) != nil {
+			s.writeMessage(errorResponse(nil, mcp.PARSE_ERROR, "parse error: "+err.Error()))
+			return
+		}
+		s.writeMessage(errorResponse(nil, mcp.INVALID_REQUEST, "invalid request: expected one JSON-RPC object per line"))
+		return
+	}
+	hasID := len(env.ID) > 0 && !bytes.Equal(env.ID, []byte("null"))
+	switch {
+	case env.Method == "" && hasID:
+		s.deliverResponse(env)
+	case env.Method == "":
+		s.writeMessage(errorResponse(nil, mcp.INVALID_REQUEST, "invalid request: no method"))
+	case !hasID:
+		// Notifications run inline so that they keep their order; handlers
+		// must not block.
+		if env.Method == string(mcp.MethodNotificationCancelled) {
+			s.cancelRequest(line)
+		}
+		s.handle(ctx, nil, line)
+	default:
+		id := rawID(env.ID)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		// The request's cancel func is registered before its goroutine
+		// starts, so a notifications/cancelled read right after it always
+		// finds it (mcp-go registers its own only once the handler runs).
+		key := string(bytes.TrimSpace(env.ID))
+		rctx, cancel := context.WithCancel(ctx)
+		s.inflightMu.Lock()
+		s.inflight[key] = cancel
+		s.inflightMu.Unlock()
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			defer func() { <-sem }()
+			defer func() {
+				s.inflightMu.Lock()
+				delete(s.inflight, key)
+				s.inflightMu.Unlock()
+				cancel()
+			}()
+			if resp := s.handle(rctx, id, line); resp != nil {
+				s.writeMessage(resp)
+			}
+		}()
+	}
+}
+
+// cancelRequest ends the context of the request a notifications/cancelled
+// names, if it is still running.
+func (s *Session) cancelRequest(line []byte) {
+	var n struct {
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(line, &n) != nil || len(n.Params.RequestID) == 0 {
+		return
+	}
+	s.inflightMu.Lock()
+	cancel := s.inflight[string(bytes.TrimSpace(n.Params.RequestID))]
+	s.inflightMu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// handle runs one message through the server; a panicking handler becomes an
+// internal error for that request instead of ending the process.
+func (s *Session) handle(ctx context.Context, id any, line []byte) (resp mcp.JSONRPCMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in MCP handler", "session", s.id, "panic", r)
+			if id != nil {
+				resp = errorResponse(id, mcp.INTERNAL_ERROR, fmt.Sprintf("internal error: %v", r))
+			} else {
+				resp = nil
+			}
+		}
+	}()
+	resp = s.srv.HandleMessage(ctx, json.RawMessage(line))
+	if id == nil {
+		// mcp-go answers some malformed notifications with an error; a
+		// notification never gets a response.
+		return nil
+	}
+	return resp
+}
+
+func rawID(raw json.RawMessage) any {
+	var id any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&id) != nil {
+		return string(raw)
+	}
+	if n, ok := id.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return i
+		}
+		return n.String()
+	}
+	return id
+}
+
+func errorResponse(id any, code int, msg string) mcp.JSONRPCMessage {
+	return mcp.JSONRPCError{
+		JSONRPC: mcp.JSONRPC_VERSION,
+		ID:      mcp.NewRequestId(id),
+		Error:   mcp.NewJSONRPCErrorDetails(code, msg, nil),
+	}
+}
+
+// writeMessage writes one JSON-RPC message as one line.
+func (s *Session) writeMessage(msg any) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		s.log.Error("encoding MCP message", "session", s.id, "err", err)
+		return
+	}
+	b = append(b, '\n')
+	s.writeMu.Lock()
+	_, err = s.w.Write(b)
+	s.writeMu.Unlock()
+	if err != nil {
+		s.log.Debug("writing MCP message", "session", s.id, "err", err)
+	}
+}
+
+func (s *Session) writeNotifications(ctx context.Context) {
+	for {
+		select {
+		case n := <-s.notify:
+			s.writeMessage(n)
+		case <-ctx.Done():
+			// Flush what handlers queued before they returned.
+			for {
+				select {
+				case n := <-s.notify:
+					s.writeMessage(n)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// readLine reads one '\n'-terminated line of at most max bytes. A longer
+// line is consumed and reported with tooLong.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > max {
+				tooLong = true
+				line = nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return line, tooLong, err
+	}
+}
+
+// request sends a request to the client and waits for its answer.
+func (s *Session) request(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	id := "srv-" + strconv.FormatInt(s.nextID.Add(1), 10)
+	ch := make(chan rpcResponse, 1)
+	s.pendingMu.Lock()
+	if s.closed {
+		s.pendingMu.Unlock()
+		return nil, ErrSessionClosed
+	}
+	s.pending[strconv.Quote(id)] = ch
+	s.pendingMu.Unlock()
+	defer func() {
+		s.pendingMu.Lock()
+		delete(s.pending, strconv.Quote(id))
+		s.pendingMu.Unlock()
+	}()
+
+	msg := map[string]any{"jsonrpc": mcp.JSONRPC_VERSION, "id": id, "method": method}
+	if params != nil {
+		msg["params"] = params
+	}
+	s.writeMessage(msg)
+	select {
+	case r := <-ch:
+		return r.result, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Session) deliverResponse(env envelope) {
+	key := string(bytes.TrimSpace(env.ID))
+	s.pendingMu.Lock()
+	ch, ok := s.pending[key]
+	s.pendingMu.Unlock()
+	if !ok {
+		s.log.Debug("response to an unknown request", "session", s.id, "id", key)
+		return
+	}
+	var r rpcResponse
+	if env.Error != nil {
+		r.err = fmt.Errorf("client answered %s: %s (code %d)", key, env.Error.Message, env.Error.Code)
+	} else {
+		r.result = env.Result
+	}
+	ch <- r
+}
+
+func (s *Session) failPending() {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	s.closed = true
+	for k, ch := range s.pending {
+		ch <- rpcResponse{err: ErrSessionClosed}
+		delete(s.pending, k)
+	}
+}
+
+// SessionID implements server.ClientSession.
+func (s *Session) SessionID() string { return s.id }
+
+// Initialize implements server.ClientSession.
+func (s *Session) Initialize() {
+	s.logLevel.Store(mcp.LoggingLevelError)
+	s.initialized.Store(true)
+}
+
+// Initialized implements server.ClientSession.
+func (s *Session) Initialized() bool { return s.initialized.Load() }
+
+// NotificationChannel implements server.ClientSession.
+func (s *Session) NotificationChannel() chan<- mcp.JSONRPCNotification { return s.notify }
+
+// SetLogLevel implements server.SessionWithLogging.
+func (s *Session) SetLogLevel(level mcp.LoggingLevel) { s.logLevel.Store(level) }
+
+// GetLogLevel implements server.SessionWithLogging.
+func (s *Session) GetLogLevel() mcp.LoggingLevel {
+	if l, ok := s.logLevel.Load().(mcp.LoggingLevel); ok {
+		return l
+	}
+	return mcp.LoggingLevelError
+}
+
+// GetClientInfo implements server.SessionWithClientInfo.
+func (s *Session) GetClientInfo() mcp.Implementation {
+	v, _ := s.clientInfo.Load().(mcp.Implementation)
+	return v
+}
+
+// SetClientInfo implements server.SessionWithClientInfo.
+func (s *Session) SetClientInfo(v mcp.Implementation) { s.clientInfo.Store(v) }
+
+// GetClientCapabilities implements server.SessionWithClientInfo.
+func (s *Session) GetClientCapabilities() mcp.ClientCapabilities {
+	v, _ := s.clientCaps.Load().(mcp.ClientCapabilities)
+	return v
+}
+
+// SetClientCapabilities implements server.SessionWithClientInfo.
+func (s *Session) SetClientCapabilities(v mcp.ClientCapabilities) { s.clientCaps.Store(v) }
+
+// SetProtocolVersion records the version negotiated by initialize.
+func (s *Session) SetProtocolVersion(v string) { s.protoVer.Store(v) }
+
+// ProtocolVersion is the version negotiated by initialize, "" before it.
+func (s *Session) ProtocolVersion() string {
+	v, _ := s.protoVer.Load().(string)
+	return v
+}
+
+// ListRoots implements server.SessionWithRoots: it asks the client for its
+// roots. Never call it from a notification handler (they run on the read
+// loop, which must stay free to read the answer).
+func (s *Session) ListRoots(ctx context.Context, _ mcp.ListRootsRequest) (*mcp.ListRootsResult, error) {
+	raw, err := s.request(ctx, string(mcp.MethodListRoots), nil)
+	if err != nil {
+		return nil, err
+	}
+	var res mcp.ListRootsResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("decoding roots/list answer: %w", err)
+	}
+	return &res, nil
+}
+
+var (
+	_ server.ClientSession         = (*Session)(nil)
+	_ server.SessionWithLogging    = (*Session)(nil)
+	_ server.SessionWithClientInfo = (*Session)(nil)
+	_ server.SessionWithRoots      = (*Session)(nil)
+)

@@ -1,0 +1,99 @@
+//go:build unix
+
+package instance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultOrphanGrace is how long an instance outlives its router.
+const DefaultOrphanGrace = 3 * time.Second
+
+// Config is what the `instance` subcommand runs with.
+type Config struct {
+	Root   string
+	Socket string
+	// Control is the instance's end of the control connection (fd 3 when
+	// started by the router): the instance writes one line, "ready" or
+	// "error: <why>", and EOF on it means the router is gone. nil when run
+	// by hand, which also disables the orphan check.
+	Control     io.ReadWriteCloser
+	OrphanGrace time.Duration // 0 means DefaultOrphanGrace
+	Options     Options
+}
+
+// Run serves the project until ctx ends (SIGTERM from the router) or the
+// router has been gone for the grace period.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Options.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		cfg.Options.Logger = log
+	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = DefaultOrphanGrace
+	}
+	fail := func(err error) error {
+		if cfg.Control != nil {
+			msg := strings.ReplaceAll(err.Error(), "\n", " ")
+			fmt.Fprintf(cfg.Control, "error: %s\n", msg)
+			cfg.Control.Close()
+		}
+		return err
+	}
+
+	srv, err := New(cfg.Root, cfg.Options)
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := Listen(cfg.Socket)
+	if err != nil {
+		return fail(err)
+	}
+	log.Info("instance serving", "root", srv.Root(), "socket", cfg.Socket, "pid", os.Getpid())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var watcher sync.WaitGroup
+	if cfg.Control != nil {
+		if _, err := io.WriteString(cfg.Control, "ready\n"); err != nil {
+			ln.Close()
+			return fmt.Errorf("reporting readiness to the router: %w", err)
+		}
+		watcher.Go(func() { watchRouter(ctx, cancel, cfg.Control, cfg.OrphanGrace, log) })
+	}
+	err = srv.Serve(ctx, ln)
+	cancel()
+	watcher.Wait()
+	log.Info("instance stopped", "root", srv.Root())
+	return err
+}
+
+// watchRouter ends the instance when the router's end of the control
+// connection closes (the router exited or was killed) and stays closed for
+// the grace period.
+func watchRouter(ctx context.Context, cancel context.CancelFunc, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger) {
+	context.AfterFunc(ctx, func() { control.Close() })
+	buf := make([]byte, 64)
+	for {
+		if _, err := control.Read(buf); err != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	log.Warn("router is gone; exiting after grace period", "grace", grace)
+	select {
+	case <-time.After(grace):
+		cancel()
+	case <-ctx.Done():
+	}
+}

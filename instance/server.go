@@ -1,0 +1,143 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/mcpconn"
+)
+
+// Version is reported as the MCP server version of an instance; main sets
+// the build's version through Options.
+const defaultVersion = "dev"
+
+// Options tunes a Server. The zero value means the defaults.
+type Options struct {
+	Logger  *slog.Logger // nil discards logs
+	Version string       // reported in serverInfo; "" means "dev"
+}
+
+// Server serves the Godot tools of one project.
+type Server struct {
+	root    string
+	project detect.Project
+	log     *slog.Logger
+	mcp     *server.MCPServer
+}
+
+// New prepares the tools for the project whose root is given. The root is
+// resolved (absolute, symlinks) and must hold a project.godot of Godot 3 or 4.
+func New(root string, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Version == "" {
+		opts.Version = defaultVersion
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolving project root %s: %w", root, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("resolving project root %s: %w", root, err)
+	}
+	if _, err := os.Stat(filepath.Join(real, "project.godot")); err != nil {
+		return nil, fmt.Errorf("no project.godot in %s: %w", real, err)
+	}
+	proj, err := detect.Load(real)
+	if err != nil && proj.Root == "" {
+		return nil, fmt.Errorf("loading project %s: %w", real, err)
+	}
+	if err != nil {
+		// A damaged project.godot still gets served: the tools report what
+		// they can read and say what is broken.
+		opts.Logger.Warn("project.godot has errors", "root", real, "err", err)
+	}
+	if !proj.Supported {
+		return nil, fmt.Errorf("project %s: %w", real, detect.ErrUnsupported)
+	}
+
+	s := &Server{root: real, project: proj, log: opts.Logger}
+	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
+		server.WithToolCapabilities(false),
+		server.WithRecovery(),
+		server.WithInstructions("Godot tools for the project at "+real),
+	)
+	for _, t := range toolset() {
+		handle := t.handle
+		s.mcp.AddTool(t.def, func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return handle(s, ctx, req)
+		})
+	}
+	return s, nil
+}
+
+// Root is the resolved project root the server is confined to.
+func (s *Server) Root() string { return s.root }
+
+// MCP returns the MCP server holding the tools (tests and benchmarks serve
+// it on a stream of their own).
+func (s *Server) MCP() *server.MCPServer { return s.mcp }
+
+// Serve accepts connections on ln and serves each as its own MCP session
+// until ctx ends; then it closes ln and every connection and waits for their
+// handlers.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex // guards conns
+		conns = map[net.Conn]struct{}{}
+	)
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	defer stop()
+
+	var err error
+	for {
+		var c net.Conn
+		c, err = ln.Accept()
+		if err != nil {
+			break
+		}
+		mu.Lock()
+		conns[c] = struct{}{}
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+				c.Close()
+			}()
+			sess := mcpconn.New(s.mcp, c, nil, mcpconn.Options{Logger: s.log})
+			if err := sess.Serve(ctx, c); err != nil && ctx.Err() == nil {
+				s.log.Debug("connection ended", "err", err)
+			}
+		}()
+	}
+	ln.Close()
+	wg.Wait()
+	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return fmt.Errorf("accepting connections: %w", err)
+}

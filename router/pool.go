@@ -1,0 +1,467 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
+)
+
+// Instance states, as shown by debug_instances and kept in the registry.
+const (
+	StatusStarting = "starting"
+	StatusReady    = "ready"
+	StatusIdle     = "idle"
+	StatusStopping = "stopping"
+	StatusStopped  = "stopped"
+	StatusError    = "error"
+)
+
+// ErrPoolClosed is returned by Get after Close.
+var ErrPoolClosed = errors.New("instance pool is closed")
+
+// PoolOptions tunes a Pool. The zero value means the defaults.
+type PoolOptions struct {
+	Logger       *slog.Logger
+	Executable   string        // the binary that runs instances; "" = this one
+	Version      string        // reported to instances
+	RuntimeDir   string        // sockets; "" = RuntimeDir()
+	LogDir       string        // instance logs; "" = RuntimeDir
+	IdleTimeout  time.Duration // stop an instance after this long without calls; 0 = 30 min
+	IdleCheck    time.Duration // how often to look for idle instances; 0 = 60 s
+	StopGrace    time.Duration // SIGTERM to SIGKILL; 0 = 5 s
+	StartTimeout time.Duration // spawn to ready; 0 = 20 s
+	OrphanGrace  time.Duration // how long an instance outlives the router; 0 = instance default
+	// Registry receives every change of an instance's record; nil = none.
+	Registry *Registry
+}
+
+// Pool keeps one instance process per project root: spawned on the first call
+// that needs it, shared by every session, stopped when idle or closed.
+type Pool struct {
+	opts PoolOptions
+	log  *slog.Logger
+	pid  int
+
+	mu        sync.Mutex // guards instances and closed
+	instances map[string]*Instance
+	closed    bool
+
+	wg   sync.WaitGroup // reapers, spawns and the idle loop
+	quit chan struct{}
+}
+
+// Instance is the router's view of one project's instance across restarts.
+type Instance struct {
+	Key     string // the project root
+	Project detect.Project
+	created time.Time
+
+	inflight atomic.Int64
+
+	mu           sync.Mutex // guards the fields below
+	proc         *process   // current or last process; nil before the first spawn
+	calls        int64
+	errors       int64
+	lastActivity time.Time
+	lastSeen     time.Time // the last time the instance proved alive (ready, an answer)
+	lastError    string
+	restarts     int
+	spawns       int
+}
+
+// NewPool prepares a pool. Its idle loop runs until Close.
+func NewPool(opts PoolOptions) (*Pool, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("finding the router's executable: %w", err)
+		}
+		opts.Executable = exe
+	}
+	if opts.RuntimeDir == "" {
+		dir, err := RuntimeDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.RuntimeDir = dir
+	} else if err := ensurePrivateDir(opts.RuntimeDir); err != nil {
+		return nil, err
+	}
+	if opts.LogDir == "" {
+		opts.LogDir = opts.RuntimeDir
+	}
+	if err := os.MkdirAll(opts.LogDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating instance log folder: %w", err)
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 30 * time.Minute
+	}
+	if opts.IdleCheck <= 0 {
+		opts.IdleCheck = time.Minute
+	}
+	if opts.StopGrace <= 0 {
+		opts.StopGrace = 5 * time.Second
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 20 * time.Second
+	}
+	p := &Pool{
+		opts:      opts,
+		log:       opts.Logger,
+		pid:       os.Getpid(),
+		instances: map[string]*Instance{},
+		quit:      make(chan struct{}),
+	}
+	p.wg.Go(p.idleLoop)
+	return p, nil
+}
+
+// Get returns the ready process for the project, spawning it if needed.
+// Concurrent first calls for one project spawn exactly one process.
+func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *process, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, nil, ErrPoolClosed
+	}
+	inst := p.instances[proj.Root]
+	if inst == nil {
+		inst = &Instance{Key: proj.Root, Project: proj, created: time.Now()}
+		p.instances[proj.Root] = inst
+	}
+	inst.mu.Lock()
+	proc := inst.proc
+	if proc == nil || !proc.alive() {
+		if proc != nil {
+			select {
+			case <-proc.stopping:
+			default:
+				inst.restarts++ // it died on its own
+			}
+		}
+		inst.Project = proj
+		proc = newProcess(proj.Root,
+			socketPath(p.opts.RuntimeDir, proj.Root, p.pid),
+			filepath.Join(p.opts.LogDir, filepath.Base(socketPath("", proj.Root, 0))+".log"))
+		inst.proc = proc
+		inst.spawns++
+		cfg := spawnConfig{
+			exe:         p.opts.Executable,
+			version:     p.opts.Version,
+			orphanGrace: p.opts.OrphanGrace,
+			timeout:     p.opts.StartTimeout,
+			env:         instanceEnv(),
+		}
+		p.wg.Go(func() {
+			proc.start(cfg, &p.wg)
+			p.afterStart(inst, proc)
+		})
+	}
+	inst.mu.Unlock()
+	p.mu.Unlock()
+
+	select {
+	case <-proc.ready:
+	case <-ctx.Done():
+		return inst, nil, ctx.Err()
+	}
+	if proc.startErr != nil {
+		return inst, nil, fmt.Errorf("starting the instance for %s: %w", proj.Root, proc.startErr)
+	}
+	return inst, proc, nil
+}
+
+// afterStart records the outcome of a spawn and watches for the exit.
+func (p *Pool) afterStart(inst *Instance, proc *process) {
+	inst.mu.Lock()
+	if proc.startErr != nil {
+		inst.lastError = proc.startErr.Error()
+	} else {
+		inst.lastSeen = time.Now()
+	}
+	inst.mu.Unlock()
+	if proc.startErr != nil {
+		p.log.Error("instance failed to start", "root", inst.Key, "err", proc.startErr)
+	} else {
+		p.log.Info("instance ready", "root", inst.Key, "pid", proc.pid, "socket", proc.socket)
+	}
+	p.persist(inst)
+	if proc.startErr != nil {
+		return
+	}
+	select {
+	case <-proc.exited:
+	case <-p.quit:
+		return // Close stops it and records the end
+	}
+	select {
+	case <-proc.stopping:
+		p.log.Info("instance stopped", "root", inst.Key, "pid", proc.pid)
+	default:
+		msg := fmt.Sprintf("instance exited unexpectedly (%s)", proc.exitStatus())
+		inst.mu.Lock()
+		inst.lastError = msg
+		inst.mu.Unlock()
+		p.log.Warn(msg, "root", inst.Key, "pid", proc.pid, "log", proc.logPath)
+	}
+	os.Remove(proc.socket) // a killed instance cannot clean up after itself
+	p.persist(inst)
+}
+
+// Call runs a tool on the project's instance, spawning it if needed.
+func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	inst, proc, err := p.Get(ctx, proj)
+	if inst != nil {
+		inst.inflight.Add(1)
+		defer inst.inflight.Add(-1)
+	}
+	if err == nil {
+		var res *mcp.CallToolResult
+		res, err = proc.call(ctx, req)
+		if err == nil {
+			inst.record(nil)
+			p.persist(inst)
+			return res, nil
+		}
+	}
+	if inst != nil {
+		inst.record(err)
+		p.persist(inst)
+	}
+	return nil, err
+}
+
+func (inst *Instance) record(err error) {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	inst.calls++
+	inst.lastActivity = time.Now()
+	if err == nil {
+		inst.lastSeen = inst.lastActivity
+	} else {
+		inst.errors++
+		inst.lastError = err.Error()
+	}
+}
+
+// idleLoop stops instances that have had no call for IdleTimeout.
+func (p *Pool) idleLoop() {
+	t := time.NewTicker(p.opts.IdleCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.quit:
+			return
+		case <-t.C:
+			p.stopIdle(time.Now())
+		}
+	}
+}
+
+func (p *Pool) stopIdle(now time.Time) {
+	p.mu.Lock()
+	var idle []*Instance
+	for _, inst := range p.instances {
+		inst.mu.Lock()
+		last := inst.lastActivity
+		if last.IsZero() {
+			last = inst.created
+		}
+		if inst.proc != nil && inst.proc.alive() && inst.inflight.Load() == 0 && now.Sub(last) >= p.opts.IdleTimeout {
+			idle = append(idle, inst)
+		}
+		inst.mu.Unlock()
+	}
+	p.mu.Unlock()
+	for _, inst := range idle {
+		p.log.Info("stopping idle instance", "root", inst.Key, "idle_timeout", p.opts.IdleTimeout)
+		p.stopInstance(inst)
+	}
+}
+
+// stopInstance stops the instance's current process, if any, and waits.
+func (p *Pool) stopInstance(inst *Instance) {
+	inst.mu.Lock()
+	proc := inst.proc
+	inst.mu.Unlock()
+	if proc == nil {
+		return
+	}
+	<-proc.ready
+	proc.stop(p.opts.StopGrace)
+	os.Remove(proc.socket)
+	p.persist(inst)
+}
+
+// Close stops every instance (in parallel, each gracefully then forcibly)
+// and waits for the pool's goroutines. Safe to call twice.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	insts := make([]*Instance, 0, len(p.instances))
+	for _, inst := range p.instances {
+		insts = append(insts, inst)
+	}
+	p.mu.Unlock()
+	close(p.quit)
+
+	var stops sync.WaitGroup
+	for _, inst := range insts {
+		stops.Go(func() { p.stopInstance(inst) })
+	}
+	stops.Wait()
+	p.wg.Wait()
+	return nil
+}
+
+// InstanceInfo is one instance as debug_instances shows it.
+type InstanceInfo struct {
+	Project      string    `json:"project" jsonschema:"slug/version"`
+	Root         string    `json:"root"`
+	Version      string    `json:"version,omitempty"`
+	Engine       string    `json:"engine"`
+	Status       string    `json:"status" jsonschema:"starting, ready, idle, stopping, stopped or error"`
+	PID          int       `json:"pid,omitempty"`
+	Socket       string    `json:"socket,omitempty"`
+	Log          string    `json:"log,omitempty"`
+	StartedAt    time.Time `json:"started_at,omitzero"`
+	UptimeSec    float64   `json:"uptime_seconds,omitempty"`
+	Calls        int64     `json:"calls"`
+	Errors       int64     `json:"errors"`
+	InFlight     int64     `json:"in_flight"`
+	LastActivity time.Time `json:"last_activity,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	Restarts     int       `json:"restarts"`
+	Spawns       int       `json:"spawns"`
+}
+
+// Snapshot describes every instance the pool knows, sorted by root.
+func (p *Pool) Snapshot() []InstanceInfo {
+	p.mu.Lock()
+	insts := make([]*Instance, 0, len(p.instances))
+	for _, inst := range p.instances {
+		insts = append(insts, inst)
+	}
+	p.mu.Unlock()
+	out := make([]InstanceInfo, 0, len(insts))
+	for _, inst := range insts {
+		out = append(out, inst.info(p.opts.IdleCheck))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Root < out[j].Root })
+	return out
+}
+
+// LastUsed maps each root to the time of its last call, for detection.
+func (p *Pool) LastUsed() map[string]time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string]time.Time, len(p.instances))
+	for k, inst := range p.instances {
+		inst.mu.Lock()
+		if !inst.lastActivity.IsZero() {
+			m[k] = inst.lastActivity
+		}
+		inst.mu.Unlock()
+	}
+	return m
+}
+
+// Projects lists the projects the pool has served.
+func (p *Pool) Projects() []detect.Project {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]detect.Project, 0, len(p.instances))
+	for _, inst := range p.instances {
+		out = append(out, inst.Project)
+	}
+	return out
+}
+
+func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	in := InstanceInfo{
+		Project:      inst.Project.ID(),
+		Root:         inst.Key,
+		Version:      inst.Project.Version,
+		Engine:       inst.Project.Engine,
+		Calls:        inst.calls,
+		Errors:       inst.errors,
+		InFlight:     inst.inflight.Load(),
+		LastActivity: inst.lastActivity,
+		LastError:    inst.lastError,
+		Restarts:     inst.restarts,
+		Spawns:       inst.spawns,
+		Status:       StatusStopped,
+	}
+	proc := inst.proc
+	if proc == nil {
+		return in
+	}
+	in.Socket = proc.socket
+	in.Log = proc.logPath
+	select {
+	case <-proc.ready:
+	default:
+		in.Status = StatusStarting
+		return in
+	}
+	in.PID = proc.pid
+	switch {
+	case proc.startErr != nil:
+		in.Status = StatusError
+	case isClosed(proc.exited):
+		if isClosed(proc.stopping) {
+			in.Status = StatusStopped
+		} else {
+			in.Status = StatusError
+		}
+	case isClosed(proc.stopping):
+		in.Status = StatusStopping
+	default:
+		in.Status = StatusReady
+		in.StartedAt = proc.startedAt
+		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()
+		last := inst.lastActivity
+		if last.IsZero() {
+			last = proc.startedAt
+		}
+		if in.InFlight == 0 && time.Since(last) >= idleAfter {
+			in.Status = StatusIdle
+		}
+	}
+	return in
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// instanceEnv is the environment of an instance: the router's, so that a
+// configured GODOT_BIN and the like carry over.
+func instanceEnv() []string {
+	return os.Environ()
+}

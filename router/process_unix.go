@@ -1,0 +1,336 @@
+//go:build unix
+
+package router
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// process is one run of an instance program: from spawn to exit. A crashed
+// or stopped instance is replaced by a new process, never revived.
+type process struct {
+	root    string
+	socket  string
+	logPath string
+
+	ready    chan struct{} // closed when start has finished, well or not
+	startErr error         // set before ready is closed
+
+	exited  chan struct{} // closed when the OS process has been reaped
+	exitErr error         // set before exited is closed
+
+	// Set by start before ready is closed, read-only after.
+	cmd       *exec.Cmd
+	pid       int
+	startTime uint64
+	startedAt time.Time
+	control   net.Conn // router's end of the control connection
+	conn      net.Conn // the MCP connection to the instance socket
+	client    *client.Client
+
+	stopOnce sync.Once
+	stopping chan struct{} // closed when a deliberate stop begins
+}
+
+func newProcess(root, socket, logPath string) *process {
+	return &process{
+		root:     root,
+		socket:   socket,
+		logPath:  logPath,
+		ready:    make(chan struct{}),
+		exited:   make(chan struct{}),
+		stopping: make(chan struct{}),
+	}
+}
+
+// spawnConfig is what start needs from the pool.
+type spawnConfig struct {
+	exe         string
+	version     string
+	orphanGrace time.Duration
+	timeout     time.Duration
+	env         []string
+}
+
+// start launches the instance, waits for its readiness line, connects to its
+// socket and initializes the MCP session. It always closes p.ready. The
+// reaper goroutine it starts is tracked by wg.
+func (p *process) start(cfg spawnConfig, wg *sync.WaitGroup) {
+	defer close(p.ready)
+	err := p.launch(cfg, wg)
+	if err != nil {
+		p.startErr = err
+		if p.cmd == nil {
+			close(p.exited) // nothing was started, nothing to reap
+		}
+		p.kill()
+	}
+}
+
+func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
+	logf, err := openInstanceLog(p.logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child holds its own descriptor
+
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("creating control connection: %w", err)
+	}
+	mine := os.NewFile(uintptr(fds[0]), "control")
+	theirs := os.NewFile(uintptr(fds[1]), "control-child")
+	control, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		theirs.Close()
+		return fmt.Errorf("creating control connection: %w", err)
+	}
+	p.control = control
+
+	args := []string{"instance",
+		"--root", p.root,
+		"--socket", p.socket,
+		"--control-fd", "3",
+		"--orphan-grace", cfg.orphanGrace.String(),
+	}
+	cmd := exec.Command(cfg.exe, args...)
+	cmd.Dir = "/"
+	cmd.Env = cfg.env
+	cmd.Stdin = nil
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.ExtraFiles = []*os.File{theirs}
+	// Own process group: a stop signals the instance and anything it starts
+	// (later: the engine), and a Ctrl-C aimed at the client's group does not
+	// reach instances directly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = cmd.Start()
+	theirs.Close()
+	if err != nil {
+		return fmt.Errorf("starting instance %s: %w", cfg.exe, err)
+	}
+	p.cmd = cmd
+	p.pid = cmd.Process.Pid
+	if st, err := processStartTime(p.pid); err == nil {
+		p.startTime = st
+	}
+	wg.Go(func() {
+		p.exitErr = cmd.Wait()
+		close(p.exited)
+		p.control.Close()
+	})
+
+	deadline := time.Now().Add(cfg.timeout)
+	if err := p.awaitReady(deadline); err != nil {
+		return err
+	}
+
+	d := net.Dialer{Deadline: deadline}
+	conn, err := d.Dial("unix", p.socket)
+	if err != nil {
+		return fmt.Errorf("connecting to instance socket %s: %w", p.socket, err)
+	}
+	p.conn = conn
+	c := client.NewClient(transport.NewIO(quietConn{conn}, conn, nil),
+		client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("starting MCP client for %s: %w", p.socket, err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "godot-mcp-router", Version: cfg.version}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return fmt.Errorf("initializing MCP session with instance: %w", p.explain(err))
+	}
+	p.client = c
+	p.startedAt = time.Now()
+	return nil
+}
+
+// awaitReady reads the instance's one-line report on the control connection.
+func (p *process) awaitReady(deadline time.Time) error {
+	if err := p.control.SetReadDeadline(deadline); err != nil {
+		return fmt.Errorf("waiting for instance: %w", err)
+	}
+	line, err := bufio.NewReader(p.control).ReadString('\n')
+	line = strings.TrimSpace(line)
+	p.control.SetReadDeadline(time.Time{})
+	switch {
+	case line == "ready":
+		return nil
+	case strings.HasPrefix(line, "error: "):
+		return fmt.Errorf("instance could not start: %s", strings.TrimPrefix(line, "error: "))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("instance did not report ready within the start timeout; see %s", p.logPath)
+	default:
+		// The control connection closed without a word: the process died.
+		select {
+		case <-p.exited:
+		case <-time.After(time.Second):
+		}
+		return fmt.Errorf("instance exited during start (%s); log tail: %s", p.exitStatus(), logTail(p.logPath, 5))
+	}
+}
+
+// call runs one tool on the instance.
+func (p *process) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	res, err := p.client.CallTool(ctx, req)
+	if err != nil {
+		return nil, p.explain(err)
+	}
+	return res, nil
+}
+
+// explain turns a transport failure into what happened to the process.
+func (p *process) explain(err error) error {
+	if !errors.Is(err, transport.ErrTransportClosed) && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(time.Second):
+		// Connection lost but the process lives on: it is of no use now.
+		p.kill()
+		return fmt.Errorf("lost the connection to the instance (pid %d); it was stopped", p.pid)
+	}
+	select {
+	case <-p.stopping:
+		return fmt.Errorf("the instance (pid %d) was stopped during the call", p.pid)
+	default:
+	}
+	return fmt.Errorf("the instance (pid %d) exited during the call (%s)", p.pid, p.exitStatus())
+}
+
+// alive reports whether the process started well and has not exited.
+func (p *process) alive() bool {
+	select {
+	case <-p.ready:
+	default:
+		return true // still starting
+	}
+	if p.startErr != nil {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (p *process) exitStatus() string {
+	select {
+	case <-p.exited:
+	default:
+		return "still running"
+	}
+	if p.exitErr == nil {
+		return "exit status 0"
+	}
+	return p.exitErr.Error()
+}
+
+// stop ends the process gracefully, then forcibly: SIGTERM to its group,
+// up to grace for it to exit, then SIGKILL. Safe to call more than once.
+func (p *process) stop(grace time.Duration) {
+	p.stopOnce.Do(func() { close(p.stopping) })
+	if p.cmd == nil {
+		return
+	}
+	if p.client != nil {
+		p.client.Close()
+	}
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = syscall.Kill(-p.pid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(grace):
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		<-p.exited
+	}
+}
+
+// kill ends the process at once.
+func (p *process) kill() {
+	p.stopOnce.Do(func() { close(p.stopping) })
+	if p.client != nil {
+		p.client.Close()
+	} else if p.conn != nil {
+		p.conn.Close()
+	}
+	if p.control != nil {
+		p.control.Close()
+	}
+	if p.cmd == nil {
+		return
+	}
+	select {
+	case <-p.exited:
+	default:
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
+}
+
+func openInstanceLog(path string) (*os.File, error) {
+	// Keep one log per project; start it afresh when it has grown large.
+	if st, err := os.Stat(path); err == nil && st.Size() > 8<<20 {
+		os.Remove(path)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening instance log %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// logTail returns the last n lines of a log, joined for an error message.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return "(no log output)"
+	}
+	if len(b) > 64<<10 {
+		b = b[len(b)-64<<10:]
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// quietConn reports a read on a connection we closed ourselves as EOF: the
+// MCP client's read loop logs every other error to the default logger,
+// which would put a spurious error in the log at each stop.
+type quietConn struct{ net.Conn }
+
+func (c quietConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if errors.Is(err, net.ErrClosed) {
+		err = io.EOF
+	}
+	return n, err
+}

@@ -1,0 +1,117 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance/mcpconn"
+	"github.com/godot-mcp-router/godot-mcp-router/store"
+)
+
+// Options tunes a Router. The zero value means the defaults.
+type Options struct {
+	Logger  *slog.Logger
+	Version string // the build's version, "" = "dev"
+	Pool    PoolOptions
+	// StoreProblem says why no store is available (locked by another
+	// router, unreadable), shown by debug_instances; "" when st is fine.
+	StoreProblem string
+}
+
+// Router is the client-facing core: it serves any number of MCP client
+// sessions, each with its own working directory and roots, over one shared
+// instance pool.
+type Router struct {
+	log     *slog.Logger
+	version string
+	started time.Time
+	pid     int
+
+	reg          *Registry
+	storeProblem string
+	pool         *Pool
+	mcp          *server.MCPServer
+	closeOnce    sync.Once
+	closeErr     error
+}
+
+// New builds a router. st may be nil when the store could not be opened;
+// the router then keeps its registry in memory only.
+func New(st *store.Store, opts Options) (*Router, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	r := &Router{
+		log:          opts.Logger,
+		version:      opts.Version,
+		started:      time.Now(),
+		pid:          os.Getpid(),
+		storeProblem: opts.StoreProblem,
+	}
+	r.reg = NewRegistry(st, opts.Logger)
+	popts := opts.Pool
+	popts.Logger = opts.Logger
+	popts.Version = opts.Version
+	popts.Registry = r.reg
+	pool, err := NewPool(popts)
+	if err != nil {
+		r.reg.Close()
+		return nil, err
+	}
+	r.pool = pool
+	// Records left by a router that died are re-checked off the start path.
+	go r.reg.Reconcile()
+
+	r.mcp = server.NewMCPServer("godot-mcp-router", opts.Version,
+		server.WithToolCapabilities(false),
+		server.WithRecovery(),
+		server.WithInstructions(instructions),
+	)
+	r.mcp.AddTools(r.catalog()...)
+	r.mcp.AddNotificationHandler(string(mcp.MethodNotificationInitialized), r.onInitialized)
+	r.mcp.AddNotificationHandler(string(mcp.MethodNotificationRootsListChanged), r.onRootsChanged)
+	return r, nil
+}
+
+const instructions = "Godot project tools. The project is detected from the client's roots or working " +
+	"directory; every project tool also takes an optional `project` argument (a path, slug/version or slug). " +
+	"debug_detection shows what a call would resolve to."
+
+// ServeSession serves one client session on the given streams until in
+// reaches EOF or ctx ends. stdio is one session; a daemon serves many.
+func (r *Router) ServeSession(ctx context.Context, in io.Reader, out io.Writer, env Env) error {
+	cs := newClientSession(env)
+	sess := mcpconn.New(r.mcp, out, cs, mcpconn.Options{Logger: r.log})
+	err := sess.Serve(ctx, in)
+	cs.tasks.Wait()
+	if err != nil {
+		return fmt.Errorf("serving client session: %w", err)
+	}
+	return nil
+}
+
+// MCP exposes the router's MCP server (for in-process tests and benchmarks).
+func (r *Router) MCP() *server.MCPServer { return r.mcp }
+
+// Pool exposes the instance pool.
+func (r *Router) Pool() *Pool { return r.pool }
+
+// Close stops every instance and flushes the registry. Safe to call twice.
+func (r *Router) Close() error {
+	r.closeOnce.Do(func() {
+		r.closeErr = r.pool.Close()
+		r.reg.Close()
+	})
+	return r.closeErr
+}

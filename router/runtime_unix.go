@@ -1,0 +1,59 @@
+//go:build unix
+
+package router
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance"
+)
+
+// maxSocketPath keeps socket paths under 100 bytes (sun_path is 104 bytes on
+// macOS, including the NUL).
+const maxSocketPath = 99
+
+// RuntimeDir returns the per-user folder for sockets, creating it with mode
+// 0700: $XDG_RUNTIME_DIR/godot-mcp-router when that is set and short enough
+// for socket paths, else /tmp/godot-mcp-router-<uid>. A folder that exists
+// with wider permissions or another owner is refused, never loosened.
+func RuntimeDir() (string, error) {
+	fallback := filepath.Join(os.TempDir(), "godot-mcp-router-"+strconv.Itoa(os.Geteuid()))
+	dir := fallback
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
+		d := filepath.Join(x, "godot-mcp-router")
+		if len(socketPath(d, "/", 0)) <= maxSocketPath {
+			dir = d
+		}
+	}
+	if err := ensurePrivateDir(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// ensurePrivateDir creates dir with mode 0700 if missing and checks that it
+// is private to this user.
+func ensurePrivateDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(dir), err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("creating runtime folder %s: %w", dir, err)
+	}
+	return instance.CheckPrivateDir(dir)
+}
+
+// socketPath names the socket of an instance: a hash of its root, so the
+// name is short whatever the root, plus the router's pid, so two routers
+// (two stdio clients before a shared daemon exists) never fight over one
+// socket.
+func socketPath(dir, root string, routerPID int) string {
+	sum := sha256.Sum256([]byte(root))
+	return filepath.Join(dir, hex.EncodeToString(sum[:8])+"-"+strconv.Itoa(routerPID)+".sock")
+}

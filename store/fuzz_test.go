@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/godot-mcp-router/godot-mcp-router/store"
+)
+
+// resign recomputes the checksums of both meta pages, so the fuzzer's changes
+// to meta fields (root, freelist, high water mark, page size) get past the
+// checksum and reach the structure check and bbolt.
+func resign(b []byte) {
+	for _, off := range []int{16, pageSize + 16} {
+		if len(b) < off+64 {
+			return
+		}
+		h := fnv.New64a()
+		h.Write(b[off : off+56])
+		le.PutUint64(b[off+56:], h.Sum64())
+	}
+}
+
+// compactDB rewrites a store file with bbolt's Compact, which packs the
+// pages and drops the free ones, and cuts it to the pages in use.
+func compactDB(t testing.TB, data []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	if err := os.WriteFile(src, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	from, err := bolt.Open(src, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer from.Close()
+	to, err := bolt.Open(dst, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bolt.Compact(to, from, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := to.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := store.DataEnd(dst)
+	if err != nil {
+		t.Fatalf("the compacted file fails the check: %v", err)
+	}
+	out, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[:n]
+}
+
+// FuzzOpen writes arbitrary bytes as the store file: Open must succeed (a
+// damaged file is moved aside), and the store must then work, without a
+// panic, a fault or a hang. Each try opens a real file, so run it with TMPDIR
+// on a tmpfs (fsync on a disk makes it 20 times slower) and a short
+// minimization (the fuzzer minimizes a new input byte by byte, which for a
+// 16 KiB file takes it the default 60 s):
+//
+//	TMPDIR=/dev/shm go test -run='^$' -fuzz=FuzzOpen -fuzztime=45s -fuzzminimizetime=2s ./store/
+func FuzzOpen(f *testing.F) {
+	// Small seeds keep the fuzzer quick: it minimizes each new input byte
+	// by byte, at one Open per try.
+	valid := compactDB(f, validDB(f, 12)) // leaf pages under a branch page
+	empty := compactDB(f, validDB(f, 0))
+	f.Add(empty, false)
+	f.Add(valid, false)
+	f.Add(valid, true)
+	for _, n := range []int{0, 1, 4096, 8192, 3 * 4096, len(valid) / 2, len(valid) - 1} {
+		f.Add(valid[:n], false)
+	}
+	f.Add(randomBytes(1, 4096), false)
+
+	f.Fuzz(func(t *testing.T, data []byte, sign bool) {
+		// The fuzzer has no per-input time limit: a hang would just stall it.
+		watchdog := time.AfterFunc(20*time.Second, func() {
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+			panic("store hung on this input")
+		})
+		defer watchdog.Stop()
+		data = append([]byte(nil), data...)
+		if sign {
+			resign(data)
+		}
+		path := filepath.Join(t.TempDir(), "router.db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.Open(path, &store.Options{Timeout: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer s.Close()
+		if _, err := s.Instances(); err != nil {
+			t.Fatalf("Instances (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.PutInstance(sampleInstance("/fuzz")); err != nil {
+			t.Fatalf("PutInstance (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.UpdateInstance("/home/user/games/project-0001/x", func(in *store.Instance) error { in.Calls++; return nil }); err != nil {
+			t.Fatalf("UpdateInstance (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.DeleteInstance("/fuzz"); err != nil {
+			t.Fatalf("DeleteInstance (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	})
+}
