@@ -32,7 +32,8 @@ func (r *Router) catalog() []server.ServerTool {
 		{Tool: instancesTool(), Handler: r.debugInstances},
 	}
 	for _, def := range instance.Tools() {
-		tools = append(tools, server.ServerTool{Tool: withProjectParam(def), Handler: r.forward(def.Name)})
+		readOnly := def.Annotations.ReadOnlyHint != nil && *def.Annotations.ReadOnlyHint
+		tools = append(tools, server.ServerTool{Tool: withProjectParam(def), Handler: r.forward(def.Name, readOnly)})
 	}
 	return tools
 }
@@ -70,7 +71,7 @@ func withProjectParam(def mcp.Tool) mcp.Tool {
 
 // forward returns the handler of an instance tool: resolve the project,
 // get its instance, run the tool there.
-func (r *Router) forward(name string) server.ToolHandlerFunc {
+func (r *Router) forward(name string, readOnly bool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		_, cs := stateFrom(ctx)
 		if cs == nil {
@@ -96,7 +97,7 @@ func (r *Router) forward(name string) server.ToolHandlerFunc {
 		fwd := mcp.CallToolRequest{}
 		fwd.Params.Name = name
 		fwd.Params.Arguments = args
-		res, err := r.pool.Call(ctx, d.Project, fwd)
+		res, err := r.pool.Call(ctx, d.Project, fwd, readOnly)
 		if err != nil {
 			return mcp.NewToolResultError(fmt.Sprintf("%s on %s: %v", name, d.Project.ID(), err)), nil
 		}

@@ -222,27 +222,35 @@ func (p *Pool) afterStart(inst *Instance, proc *process) {
 	p.persist(inst)
 }
 
-// Call runs a tool on the project's instance, spawning it if needed.
-func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	inst, proc, err := p.Get(ctx, proj)
-	if inst != nil {
-		inst.inflight.Add(1)
-		defer inst.inflight.Add(-1)
-	}
-	if err == nil {
-		var res *mcp.CallToolResult
-		res, err = proc.call(ctx, req)
-		if err == nil {
-			inst.record(nil)
-			p.persist(inst)
-			return res, nil
+// Call runs a tool on the project's instance, spawning it if needed. When
+// retry is set (read-only tools) and the instance dies under the call, the
+// call is made once more on a fresh instance: its caller never sees the
+// crash. Other calls get an error that says what happened.
+func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRequest, retry bool) (*mcp.CallToolResult, error) {
+	for attempt := 0; ; attempt++ {
+		inst, proc, err := p.Get(ctx, proj)
+		if err != nil {
+			if inst != nil {
+				inst.record(err)
+				p.persist(inst)
+			}
+			return nil, err
 		}
-	}
-	if inst != nil {
+		inst.inflight.Add(1)
+		res, err := proc.call(ctx, req)
+		inst.inflight.Add(-1)
 		inst.record(err)
 		p.persist(inst)
+		if err == nil {
+			return res, nil
+		}
+		if retry && attempt == 0 && proc.crashed() && ctx.Err() == nil {
+			p.log.Warn("instance died under a read-only call; retrying on a new instance",
+				"root", inst.Key, "tool", req.Params.Name, "err", err)
+			continue
+		}
+		return nil, err
 	}
-	return nil, err
 }
 
 func (inst *Instance) record(err error) {

@@ -237,6 +237,11 @@ func (p *process) alive() bool {
 	}
 }
 
+// crashed reports whether the process ended without being asked to.
+func (p *process) crashed() bool {
+	return isClosed(p.exited) && !isClosed(p.stopping)
+}
+
 func (p *process) exitStatus() string {
 	select {
 	case <-p.exited:
