@@ -101,13 +101,13 @@ func New(srv *server.MCPServer, w io.Writer, value any, opts Options) *Session {
 		id = "conn-" + rand.Text()[:12]
 	}
 	return &Session{
-		srv:     srv,
-		w:       w,
-		log:     opts.Logger,
-		opts:    opts,
-		id:      id,
-		value:   value,
-		notify:  make(chan mcp.JSONRPCNotification, 256),
+		srv:      srv,
+		w:        w,
+		log:      opts.Logger,
+		opts:     opts,
+		id:       id,
+		value:    value,
+		notify:   make(chan mcp.JSONRPCNotification, 256),
 		pending:  make(map[string]chan rpcResponse),
 		inflight: make(map[string]context.CancelFunc),
 	}
