@@ -17,14 +17,17 @@ type FileCounts struct {
 }
 
 // skipDir reports whether the engine ignores this folder: its caches, VCS
-// folders, hidden folders and folders marked with a .gdignore file.
+// folders, hidden folders, folders marked with a .gdignore file, and
+// folders holding another project (EditorFileSystem::_should_skip_directory).
 func skipDir(path string, d fs.DirEntry) bool {
 	name := d.Name()
 	if strings.HasPrefix(name, ".") {
 		return true // .godot, .import, .git and every other hidden folder
 	}
-	if _, err := os.Lstat(filepath.Join(path, ".gdignore")); err == nil {
-		return true
+	for _, marker := range []string{".gdignore", "project.godot"} {
+		if _, err := os.Lstat(filepath.Join(path, marker)); err == nil {
+			return true
+		}
 	}
 	return false
 }

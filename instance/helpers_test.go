@@ -146,8 +146,9 @@ func callTool(t testing.TB, s *Server, name string, args any) toolResult {
 }
 
 // kindCounts is an independent count of a project's files, written from
-// the engine's rules rather than from countFiles: hidden entries and
-// .gdignore folders are skipped, .import and .uid sidecars are metadata.
+// the engine's rules rather than from countFiles: hidden entries, .gdignore
+// folders and nested projects are skipped, .import and .uid sidecars are
+// metadata.
 func kindCounts(t testing.TB, root string) FileCounts {
 	t.Helper()
 	byExt := map[string]int{}
@@ -171,7 +172,7 @@ func kindCounts(t testing.TB, root string) FileCounts {
 				return err
 			}
 			for _, e := range entries {
-				if e.Name() == ".gdignore" {
+				if e.Name() == ".gdignore" || e.Name() == "project.godot" {
 					return fs.SkipDir
 				}
 			}

@@ -39,7 +39,14 @@ func (s *Server) resolvePath(arg string) (abs, res string, err error) {
 		joined = filepath.Join(s.root, filepath.FromSlash(p))
 	}
 	if !within(s.root, joined) {
-		return "", "", fmt.Errorf("%s: %w", arg, errOutsideRoot)
+		// An absolute path may reach the root through a symlinked
+		// ancestor (a shell's cwd under /tmp on macOS): judge it by where
+		// it leads. Any failure reads as "outside", so nothing is said
+		// about files beyond the root.
+		real, err := filepath.EvalSymlinks(joined)
+		if !filepath.IsAbs(p) || err != nil || !within(s.root, real) {
+			return "", "", fmt.Errorf("%s: %w", arg, errOutsideRoot)
+		}
 	}
 	real, err := filepath.EvalSymlinks(joined)
 	if err != nil {

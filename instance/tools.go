@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -68,8 +69,9 @@ func argInt(req mcp.CallToolRequest, name string, def int) (int, error) {
 		}
 		return int(i), nil
 	case string:
-		var i int
-		if _, err := fmt.Sscan(strings.TrimSpace(n), &i); err != nil {
+		// Atoi, not Sscan: "5abc" must be refused, not read as 5.
+		i, err := strconv.Atoi(strings.TrimSpace(n))
+		if err != nil {
 			return 0, fmt.Errorf("argument %q must be a whole number, got %q", name, n)
 		}
 		return i, nil

@@ -285,12 +285,18 @@ func (p *Pool) stopIdle(now time.Time) {
 	var idle []*Instance
 	for _, inst := range p.instances {
 		inst.mu.Lock()
-		last := inst.lastActivity
-		if last.IsZero() {
-			last = inst.created
-		}
-		if inst.proc != nil && inst.proc.alive() && inst.inflight.Load() == 0 && now.Sub(last) >= p.opts.IdleTimeout {
-			idle = append(idle, inst)
+		proc := inst.proc
+		// Idle time counts from the last call or from the start of the
+		// current process, whichever is later: a process that has just
+		// replaced a stopped one is not idle.
+		if proc != nil && isClosed(proc.ready) && proc.alive() && inst.inflight.Load() == 0 {
+			last := inst.lastActivity
+			if proc.startedAt.After(last) {
+				last = proc.startedAt
+			}
+			if now.Sub(last) >= p.opts.IdleTimeout {
+				idle = append(idle, inst)
+			}
 		}
 		inst.mu.Unlock()
 	}
@@ -449,7 +455,7 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		in.StartedAt = proc.startedAt
 		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()
 		last := inst.lastActivity
-		if last.IsZero() {
+		if proc.startedAt.After(last) {
 			last = proc.startedAt
 		}
 		if in.InFlight == 0 && time.Since(last) >= idleAfter {
