@@ -52,10 +52,15 @@ func New(root string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolving project root %s: %w", root, err)
 	}
+	proj, err := detect.Load(real)
+	if errors.Is(err, detect.ErrUnsupported) {
+		// A Godot 2 project has engine.cfg and no project.godot: say so
+		// rather than "no project.godot". err names the root.
+		return nil, err
+	}
 	if _, err := os.Stat(filepath.Join(real, "project.godot")); err != nil {
 		return nil, fmt.Errorf("no project.godot in %s: %w", real, err)
 	}
-	proj, err := detect.Load(real)
 	if err != nil && proj.Root == "" {
 		return nil, fmt.Errorf("loading project %s: %w", real, err)
 	}
@@ -99,14 +104,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		mu    sync.Mutex // guards conns
 		conns = map[net.Conn]struct{}{}
 	)
-	stop := context.AfterFunc(ctx, func() {
+	closeAll := func() {
 		ln.Close()
 		mu.Lock()
 		for c := range conns {
 			c.Close()
 		}
 		mu.Unlock()
-	})
+	}
+	stop := context.AfterFunc(ctx, closeAll)
 	defer stop()
 
 	var err error
@@ -117,6 +123,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			break
 		}
 		mu.Lock()
+		if ctx.Err() != nil {
+			// Accepted as ctx ended: closeAll may have run already and
+			// would never close c, whose session would then block wg.Wait.
+			mu.Unlock()
+			c.Close()
+			break
+		}
 		conns[c] = struct{}{}
 		mu.Unlock()
 		wg.Add(1)
@@ -134,7 +147,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
-	ln.Close()
+	// Also when Accept failed: sessions end only when their connection
+	// closes, and the router never closes its own.
+	closeAll()
 	wg.Wait()
 	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 		return nil

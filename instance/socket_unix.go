@@ -28,7 +28,10 @@ func Listen(path string) (net.Listener, error) {
 	if err := CheckPrivateDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	if _, err := os.Lstat(path); err == nil {
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode().Type() != os.ModeSocket {
+			return nil, fmt.Errorf("%s exists and is not a socket; not removing it", path)
+		}
 		c, err := net.DialTimeout("unix", path, 200*time.Millisecond)
 		if err == nil {
 			c.Close()

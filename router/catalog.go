@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/godot-mcp-router/godot-mcp-router/instance"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/mcpconn"
 )
 
 // projectParam is the argument every forwarded tool gains.
@@ -32,8 +34,11 @@ func (r *Router) catalog() []server.ServerTool {
 		{Tool: instancesTool(), Handler: r.debugInstances},
 	}
 	for _, def := range instance.Tools() {
-		readOnly := def.Annotations.ReadOnlyHint != nil && *def.Annotations.ReadOnlyHint
-		tools = append(tools, server.ServerTool{Tool: withProjectParam(def), Handler: r.forward(def.Name, readOnly)})
+		ft := forwarded{name: def.Name, readOnly: def.Annotations.ReadOnlyHint != nil && *def.Annotations.ReadOnlyHint}
+		if r.forwarded != nil {
+			r.forwarded[def.Name] = ft
+		}
+		tools = append(tools, server.ServerTool{Tool: withProjectParam(def), Handler: r.forward(ft)})
 	}
 	return tools
 }
@@ -69,38 +74,117 @@ func withProjectParam(def mcp.Tool) mcp.Tool {
 	return def
 }
 
-// forward returns the handler of an instance tool: resolve the project,
-// get its instance, run the tool there.
-func (r *Router) forward(name string, readOnly bool) server.ToolHandlerFunc {
+// forwarded is an instance tool as the router routes it.
+type forwarded struct {
+	name     string
+	readOnly bool
+}
+
+// forward returns the mcp-go handler of an instance tool. Calls from client
+// sessions take the interceptor's raw path; this handler serves the same
+// calls made through MCPServer.HandleMessage directly.
+func (r *Router) forward(ft forwarded) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args, err := json.Marshal(req.GetArguments())
+		if err != nil {
+			return mcp.NewToolResultError(fmt.Sprintf("%s: arguments: %v", ft.name, err)), nil
+		}
 		_, cs := stateFrom(ctx)
-		if cs == nil {
-			cs = newClientSession(Env{})
+		raw := r.callForwarded(ctx, cs, ft, args)
+		var res mcp.CallToolResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, fmt.Errorf("decoding the instance's answer: %w", err)
 		}
-		args := maps.Clone(req.GetArguments())
-		if args == nil {
-			args = map[string]any{}
+		return &res, nil
+	}
+}
+
+// intercept takes tools/call requests for instance tools off mcp-go's path:
+// their params go to the instance and the result comes back as raw JSON,
+// never decoded. Everything else is left to the MCP server.
+func (r *Router) intercept(ctx context.Context, _ *mcpconn.Session, method string, params json.RawMessage) (json.RawMessage, bool) {
+	if method != string(mcp.MethodToolsCall) {
+		return nil, false
+	}
+	var p struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		return nil, false // mcp-go explains a malformed call
+	}
+	ft, ok := r.forwarded[p.Name]
+	if !ok {
+		return nil, false
+	}
+	_, cs := stateFrom(ctx)
+	return r.callForwarded(ctx, cs, ft, p.Arguments), true
+}
+
+// callForwarded resolves the project of a call, takes the `project`
+// argument out, runs the tool on the project's instance and returns the raw
+// CallToolResult. Every failure is a tool error result the agent can read.
+func (r *Router) callForwarded(ctx context.Context, cs *clientSession, ft forwarded, rawArgs json.RawMessage) json.RawMessage {
+	if cs == nil {
+		cs = newClientSession(Env{})
+	}
+	args := map[string]json.RawMessage{}
+	if t := bytes.TrimSpace(rawArgs); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
+		if err := json.Unmarshal(t, &args); err != nil {
+			return toolErrorJSON("%s: arguments must be a JSON object, got %s", ft.name, jsonKind(t))
 		}
-		projectArg := ""
-		if v, ok := args["project"]; ok {
-			s, isString := v.(string)
-			if !isString && v != nil {
-				return mcp.NewToolResultError(fmt.Sprintf("%s: argument \"project\" must be a string, got %T", name, v)), nil
+	}
+	projectArg := ""
+	if v, ok := args["project"]; ok {
+		delete(args, "project")
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			if err := json.Unmarshal(v, &projectArg); err != nil {
+				return toolErrorJSON("%s: argument \"project\" must be a string, got %s", ft.name, jsonKind(v))
 			}
-			projectArg = s
-			delete(args, "project")
 		}
-		d, err := r.resolve(ctx, cs, projectArg)
-		if err != nil {
-			return mcp.NewToolResultError(fmt.Sprintf("%s: %v", name, err)), nil
-		}
-		fwd := mcp.CallToolRequest{}
-		fwd.Params.Name = name
-		fwd.Params.Arguments = args
-		res, err := r.pool.Call(ctx, d.Project, fwd, readOnly)
-		if err != nil {
-			return mcp.NewToolResultError(fmt.Sprintf("%s on %s: %v", name, d.Project.ID(), err)), nil
-		}
-		return res, nil
+	}
+	d, err := r.resolve(ctx, cs, projectArg)
+	if err != nil {
+		return toolErrorJSON("%s: %v", ft.name, err)
+	}
+	params, err := json.Marshal(struct {
+		Name      string                     `json:"name"`
+		Arguments map[string]json.RawMessage `json:"arguments"`
+	}{ft.name, args})
+	if err != nil {
+		return toolErrorJSON("%s: arguments: %v", ft.name, err)
+	}
+	res, err := r.pool.Call(ctx, d.Project, params, ft.readOnly)
+	if err != nil {
+		return toolErrorJSON("%s on %s: %v", ft.name, d.Project.ID(), err)
+	}
+	return res
+}
+
+// toolErrorJSON is a CallToolResult with isError set, as raw JSON.
+func toolErrorJSON(format string, args ...any) json.RawMessage {
+	b, _ := json.Marshal(mcp.NewToolResultError(fmt.Sprintf(format, args...)))
+	return b
+}
+
+// jsonKind names the JSON type of a raw value for error messages.
+func jsonKind(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
 	}
 }

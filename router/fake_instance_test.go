@@ -52,6 +52,24 @@ func fakeInstance(mode string, args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
+	if mode == "real" {
+		// The real instance, for benchmarks of the router in process.
+		cfg := instance.Config{Root: *root, Socket: *socket, OrphanGrace: time.Second}
+		cf := os.NewFile(uintptr(*controlFD), "control")
+		c, err := net.FileConn(cf)
+		cf.Close()
+		if err != nil {
+			return 2
+		}
+		cfg.Control = c
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		if err := instance.Run(ctx, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	}
 	if dir := os.Getenv(fakeSpawnDir); dir != "" {
 		os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), []byte(*root), 0o600)
 	}

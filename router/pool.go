@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/godot-mcp-router/godot-mcp-router/detect"
 )
@@ -165,6 +164,7 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 			orphanGrace: p.opts.OrphanGrace,
 			timeout:     p.opts.StartTimeout,
 			env:         instanceEnv(),
+			log:         p.log,
 		}
 		p.wg.Go(func() {
 			proc.start(cfg, &p.wg)
@@ -222,11 +222,13 @@ func (p *Pool) afterStart(inst *Instance, proc *process) {
 	p.persist(inst)
 }
 
-// Call runs a tool on the project's instance, spawning it if needed. When
-// retry is set (read-only tools) and the instance dies under the call, the
-// call is made once more on a fresh instance: its caller never sees the
-// crash. Other calls get an error that says what happened.
-func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRequest, retry bool) (*mcp.CallToolResult, error) {
+// Call runs a tool on the project's instance, spawning it if needed: params
+// is the raw tools/call params object and the raw result comes back as the
+// instance sent it. When retry is set (read-only tools) and the instance
+// dies under the call, the call is made once more on a fresh instance: its
+// caller never sees the crash. Other calls get an error that says what
+// happened.
+func (p *Pool) Call(ctx context.Context, proj detect.Project, params json.RawMessage, retry bool) (json.RawMessage, error) {
 	for attempt := 0; ; attempt++ {
 		inst, proc, err := p.Get(ctx, proj)
 		if err != nil {
@@ -237,7 +239,7 @@ func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRe
 			return nil, err
 		}
 		inst.inflight.Add(1)
-		res, err := proc.call(ctx, req)
+		res, err := proc.callTool(ctx, params)
 		inst.inflight.Add(-1)
 		inst.record(err)
 		p.persist(inst)
@@ -246,7 +248,7 @@ func (p *Pool) Call(ctx context.Context, proj detect.Project, req mcp.CallToolRe
 		}
 		if retry && attempt == 0 && proc.crashed() && ctx.Err() == nil {
 			p.log.Warn("instance died under a read-only call; retrying on a new instance",
-				"root", inst.Key, "tool", req.Params.Name, "err", err)
+				"root", inst.Key, "err", err)
 			continue
 		}
 		return nil, err

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -69,14 +70,16 @@ func fakeProject(t *testing.T, name string) detect.Project {
 	return detect.Project{Root: filepath.Join(t.TempDir(), name), Slug: name, Engine: "4.3", Supported: true}
 }
 
-func toolReq(name string, args map[string]any) mcp.CallToolRequest {
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = args
-	return req
+func toolReq(name string, args map[string]any) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"name": name, "arguments": args})
+	return b
 }
 
-func text(res *mcp.CallToolResult) string {
+func text(raw json.RawMessage) string {
+	var res mcp.CallToolResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return "undecodable result: " + string(raw)
+	}
 	var b strings.Builder
 	for _, c := range res.Content {
 		if tc, ok := c.(mcp.TextContent); ok {
@@ -160,7 +163,7 @@ func TestCrashDuringCallIsAClearError(t *testing.T) {
 	pid := f.info(t, proj.Root).PID
 
 	type outcome struct {
-		res *mcp.CallToolResult
+		res json.RawMessage
 		err error
 		at  time.Time
 	}

@@ -5,9 +5,10 @@ package router
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -39,9 +38,9 @@ type process struct {
 	pid       int
 	startTime uint64
 	startedAt time.Time
-	control   net.Conn // router's end of the control connection
-	conn      net.Conn // the MCP connection to the instance socket
-	client    *client.Client
+	control   net.Conn   // router's end of the control connection
+	conn      net.Conn   // the MCP connection to the instance socket
+	client    *rpcClient // MCP over conn
 
 	stopOnce sync.Once
 	stopping chan struct{} // closed when a deliberate stop begins
@@ -65,6 +64,7 @@ type spawnConfig struct {
 	orphanGrace time.Duration
 	timeout     time.Duration
 	env         []string
+	log         *slog.Logger
 }
 
 // start launches the instance, waits for its readiness line, connects to its
@@ -147,19 +147,19 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 		return fmt.Errorf("connecting to instance socket %s: %w", p.socket, err)
 	}
 	p.conn = conn
-	c := client.NewClient(transport.NewIO(quietConn{conn}, conn, nil),
-		client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	c := newRPCClient(conn, cfg.log)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		return fmt.Errorf("starting MCP client for %s: %w", p.socket, err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "godot-mcp-router", Version: cfg.version}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	init, _ := json.Marshal(map[string]any{
+		"protocolVersion": mcp.LATEST_LEGACY_PROTOCOL_VERSION,
+		"capabilities":    map[string]any{},
+		"clientInfo":      mcp.Implementation{Name: "godot-mcp-router", Version: cfg.version},
+	})
+	if _, err := c.call(ctx, string(mcp.MethodInitialize), init); err != nil {
+		c.Close()
 		return fmt.Errorf("initializing MCP session with instance: %w", p.explain(err))
 	}
+	c.notify(string(mcp.MethodNotificationInitialized), nil)
 	p.client = c
 	p.startedAt = time.Now()
 	return nil
@@ -190,9 +190,10 @@ func (p *process) awaitReady(deadline time.Time) error {
 	}
 }
 
-// call runs one tool on the instance.
-func (p *process) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	res, err := p.client.CallTool(ctx, req)
+// callTool runs one tool on the instance: params is the raw tools/call
+// params object, and the raw result comes back unchanged.
+func (p *process) callTool(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
+	res, err := p.client.call(ctx, string(mcp.MethodToolsCall), params)
 	if err != nil {
 		return nil, p.explain(err)
 	}
@@ -201,7 +202,7 @@ func (p *process) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallT
 
 // explain turns a transport failure into what happened to the process.
 func (p *process) explain(err error) error {
-	if !errors.Is(err, transport.ErrTransportClosed) && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+	if !errors.Is(err, errConnLost) {
 		return err
 	}
 	select {
@@ -325,17 +326,4 @@ func logTail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
-}
-
-// quietConn reports a read on a connection we closed ourselves as EOF: the
-// MCP client's read loop logs every other error to the default logger,
-// which would put a spurious error in the log at each stop.
-type quietConn struct{ net.Conn }
-
-func (c quietConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	if errors.Is(err, net.ErrClosed) {
-		err = io.EOF
-	}
-	return n, err
 }

@@ -39,6 +39,7 @@ type Router struct {
 	storeProblem string
 	pool         *Pool
 	mcp          *server.MCPServer
+	forwarded    map[string]forwarded // instance tools by name; read-only after New
 	closeOnce    sync.Once
 	closeErr     error
 }
@@ -58,6 +59,7 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		started:      time.Now(),
 		pid:          os.Getpid(),
 		storeProblem: opts.StoreProblem,
+		forwarded:    map[string]forwarded{},
 	}
 	r.reg = NewRegistry(st, opts.Logger)
 	popts := opts.Pool
@@ -92,7 +94,7 @@ const instructions = "Godot project tools. The project is detected from the clie
 // reaches EOF or ctx ends. stdio is one session; a daemon serves many.
 func (r *Router) ServeSession(ctx context.Context, in io.Reader, out io.Writer, env Env) error {
 	cs := newClientSession(env)
-	sess := mcpconn.New(r.mcp, out, cs, mcpconn.Options{Logger: r.log})
+	sess := mcpconn.New(r.mcp, out, cs, mcpconn.Options{Logger: r.log, Intercept: r.intercept})
 	err := sess.Serve(ctx, in)
 	cs.tasks.Wait()
 	if err != nil {

@@ -36,8 +36,16 @@ const (
 // (roots/list) when the stream ends before the answer arrives.
 var ErrSessionClosed = errors.New("mcp session closed")
 
+// Interceptor may answer a request in place of the MCPServer: it returns the
+// raw JSON result and true, or false to leave the request to the server. It
+// runs on the request's own goroutine with the request's context, so
+// notifications/cancelled reaches it.
+type Interceptor func(ctx context.Context, s *Session, method string, params json.RawMessage) (json.RawMessage, bool)
+
 // Options tunes a Session. The zero value means the defaults.
 type Options struct {
+	// Intercept, when set, sees every request before the server does.
+	Intercept Interceptor
 	// Logger receives transport problems (write errors, oversized lines).
 	// nil discards them.
 	Logger *slog.Logger
@@ -177,6 +185,7 @@ func (s *Session) Serve(ctx context.Context, r io.Reader) error {
 type envelope struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
 	Result json.RawMessage `json:"result"`
 	Error  *struct {
 		Code    int    `json:"code"`
@@ -233,6 +242,11 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 				s.inflightMu.Unlock()
 				cancel()
 			}()
+			if s.opts.Intercept != nil {
+				if s.intercept(rctx, id, key, env.Method, env.Params) {
+					return
+				}
+			}
 			if resp := s.handle(rctx, id, line); resp != nil {
 				s.writeMessage(resp)
 			}
@@ -279,6 +293,44 @@ func (s *Session) handle(ctx context.Context, id any, line []byte) (resp mcp.JSO
 		return nil
 	}
 	return resp
+}
+
+// intercept runs the Interceptor. When it answered, intercept has written
+// the answer (a panic or an empty result becomes an internal error).
+func (s *Session) intercept(ctx context.Context, id any, key, method string, params json.RawMessage) (answered bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in MCP interceptor", "session", s.id, "panic", r)
+			s.writeMessage(errorResponse(id, mcp.INTERNAL_ERROR, fmt.Sprintf("internal error: %v", r)))
+			answered = true
+		}
+	}()
+	res, ok := s.opts.Intercept(ctx, s, method, params)
+	switch {
+	case !ok:
+		return false
+	case len(res) == 0:
+		s.writeMessage(errorResponse(id, mcp.INTERNAL_ERROR, "internal error: empty result"))
+	default:
+		s.writeResult(key, res)
+	}
+	return true
+}
+
+// writeResult writes a response whose id and result are raw JSON.
+func (s *Session) writeResult(id string, result json.RawMessage) {
+	b := make([]byte, 0, len(id)+len(result)+40)
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = append(b, id...)
+	b = append(b, `,"result":`...)
+	b = append(b, result...)
+	b = append(b, "}\n"...)
+	s.writeMu.Lock()
+	_, err := s.w.Write(b)
+	s.writeMu.Unlock()
+	if err != nil {
+		s.log.Debug("writing MCP message", "session", s.id, "err", err)
+	}
 }
 
 func rawID(raw json.RawMessage) any {

@@ -1,0 +1,118 @@
+package main
+
+// Benchmarks of the router as a client sees it (README "Performance").
+//
+//	go test -run='^$' -bench=. -benchtime=2000x .
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"os/exec"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}` + "\n"
+
+// BenchmarkStartToInitialize: from exec to the initialize answer read.
+func BenchmarkStartToInitialize(b *testing.B) {
+	env := newRouterEnv(b)
+	dir := b.TempDir()
+	for b.Loop() {
+		cmd := exec.Command(binary)
+		cmd.Dir = dir
+		cmd.Env = env.environ()
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(stdin, initLine)
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || len(line) < 20 {
+			b.Fatalf("initialize: %q %v", line, err)
+		}
+		b.StopTimer()
+		stdin.Close()
+		cmd.Wait()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkToolsList: one tools/list round trip to a running router.
+func BenchmarkToolsList(b *testing.B) {
+	s := startRouter(b, newRouterEnv(b), b.TempDir())
+	ctx := context.Background()
+	for b.Loop() {
+		res, err := s.client.ListTools(ctx, mcp.ListToolsRequest{})
+		if err != nil || len(res.Tools) < 5 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// warmCall is the call the two benchmarks below compare.
+func warmCall() mcp.CallToolRequest {
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_source_file"
+	req.Params.Arguments = map[string]any{"path": "res://project.godot", "start_line": 1, "end_line": 10}
+	return req
+}
+
+// BenchmarkForwardedCall: client -> router (stdio) -> instance (socket).
+func BenchmarkForwardedCall(b *testing.B) {
+	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/2d/platformer"))
+	ctx := context.Background()
+	req := warmCall()
+	if _, err := s.client.CallTool(ctx, req); err != nil { // spawn outside the timing
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := s.client.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+	}
+}
+
+// BenchmarkDirectCall: the same call straight to the instance's socket, with
+// the same client library. ForwardedCall minus DirectCall is what routing
+// adds.
+func BenchmarkDirectCall(b *testing.B) {
+	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/2d/platformer"))
+	ctx := context.Background()
+	req := warmCall()
+	if _, err := s.client.CallTool(ctx, req); err != nil {
+		b.Fatal(err)
+	}
+	rep := s.instances()
+	if len(rep.Instances) != 1 {
+		b.Fatalf("instances: %+v", rep.Instances)
+	}
+	conn, err := net.Dial("unix", rep.Instances[0].Socket)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := client.NewClient(transport.NewIO(conn, conn, nil), client.WithProtocolVersion(mcp.LATEST_LEGACY_PROTOCOL_VERSION))
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := c.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+	}
+}
