@@ -44,14 +44,29 @@ func BenchmarkStartToInitialize(b *testing.B) {
 	}
 }
 
-// BenchmarkToolsList: one tools/list round trip to a running router.
+// BenchmarkToolsList: one tools/list round trip to a running router, read
+// as raw lines (the client's decoding of the list is not the router's cost).
 func BenchmarkToolsList(b *testing.B) {
-	s := startRouter(b, newRouterEnv(b), b.TempDir())
-	ctx := context.Background()
+	env := newRouterEnv(b)
+	cmd := exec.Command(binary)
+	cmd.Dir = b.TempDir()
+	cmd.Env = env.environ()
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	br := bufio.NewReaderSize(stdout, 1<<20)
+	io.WriteString(stdin, initLine)
+	br.ReadString('\n')
+	io.WriteString(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
+	const list = `{"jsonrpc":"2.0","id":2,"method":"tools/list"}` + "\n"
 	for b.Loop() {
-		res, err := s.client.ListTools(ctx, mcp.ListToolsRequest{})
-		if err != nil || len(res.Tools) < 5 {
-			b.Fatal(err)
+		io.WriteString(stdin, list)
+		line, err := br.ReadString('\n')
+		if err != nil || len(line) < 1000 {
+			b.Fatalf("tools/list: %q %v", line, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -22,6 +23,26 @@ func projectParam() map[string]any {
 		"description": "Which Godot project: a path, slug/version (noxii/0.16) or slug. " +
 			"Default: detected from the client's roots or working directory.",
 	}
+}
+
+// loadCatalog registers every tool with the MCP server and makes the
+// tools/list answer. It runs in the background from New: building the
+// output schemas takes milliseconds that initialize should not wait for.
+func (r *Router) loadCatalog() {
+	defer close(r.toolsReady)
+	tools := r.catalog()
+	r.mcp.AddTools(tools...)
+	defs := make([]mcp.Tool, len(tools))
+	for i, t := range tools {
+		defs[i] = t.Tool
+	}
+	sort.Slice(defs, func(i, j int) bool { return defs[i].Name < defs[j].Name })
+	b, err := json.Marshal(mcp.ListToolsResult{Tools: defs})
+	if err != nil {
+		r.log.Error("encoding the tool list", "err", err) // then tools/list takes mcp-go's path
+		return
+	}
+	r.toolsList = b
 }
 
 // catalog is every tool the router offers: its own and the instance tools,
@@ -99,19 +120,35 @@ func (r *Router) forward(ft forwarded) server.ToolHandlerFunc {
 	}
 }
 
-// intercept takes tools/call requests for instance tools off mcp-go's path:
-// their params go to the instance and the result comes back as raw JSON,
-// never decoded. Everything else is left to the MCP server.
+// intercept answers, off mcp-go's path, the two requests that carry weight:
+// tools/list from the catalog's JSON made once, and tools/call of instance
+// tools, whose params go to the instance and whose result comes back as raw
+// JSON, never decoded. Requests of the stateless protocol (2026-07-28, whose
+// results mcp-go decorates) and everything else are left to the MCP server.
 func (r *Router) intercept(ctx context.Context, _ *mcpconn.Session, method string, params json.RawMessage) (json.RawMessage, bool) {
-	if method != string(mcp.MethodToolsCall) {
+	if method != string(mcp.MethodToolsCall) && method != string(mcp.MethodToolsList) {
 		return nil, false
 	}
 	var p struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
+		Name      string                     `json:"name"`
+		Arguments json.RawMessage            `json:"arguments"`
+		Cursor    string                     `json:"cursor"`
+		Meta      map[string]json.RawMessage `json:"_meta"`
 	}
-	if json.Unmarshal(params, &p) != nil {
-		return nil, false // mcp-go explains a malformed call
+	malformed := len(params) > 0 && json.Unmarshal(params, &p) != nil
+	select {
+	case <-r.toolsReady:
+	case <-ctx.Done():
+		return nil, false
+	}
+	if _, modern := p.Meta[mcp.MetaKeyProtocolVersion]; modern || malformed {
+		return nil, false // mcp-go decorates modern results and explains malformed requests
+	}
+	if method == string(mcp.MethodToolsList) {
+		if p.Cursor != "" || r.toolsList == nil {
+			return nil, false
+		}
+		return r.toolsList, true
 	}
 	ft, ok := r.forwarded[p.Name]
 	if !ok {

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,7 +40,9 @@ type Router struct {
 	storeProblem string
 	pool         *Pool
 	mcp          *server.MCPServer
-	forwarded    map[string]forwarded // instance tools by name; read-only after New
+	forwarded    map[string]forwarded // instance tools by name; written before toolsReady closes
+	toolsList    json.RawMessage      // the tools/list result; written before toolsReady closes
+	toolsReady   chan struct{}        // closed when the catalog is registered
 	closeOnce    sync.Once
 	closeErr     error
 }
@@ -60,6 +63,7 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		pid:          os.Getpid(),
 		storeProblem: opts.StoreProblem,
 		forwarded:    map[string]forwarded{},
+		toolsReady:   make(chan struct{}),
 	}
 	r.reg = NewRegistry(st, opts.Logger)
 	popts := opts.Pool
@@ -80,7 +84,7 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		server.WithRecovery(),
 		server.WithInstructions(instructions),
 	)
-	r.mcp.AddTools(r.catalog()...)
+	go r.loadCatalog()
 	r.mcp.AddNotificationHandler(string(mcp.MethodNotificationInitialized), r.onInitialized)
 	r.mcp.AddNotificationHandler(string(mcp.MethodNotificationRootsListChanged), r.onRootsChanged)
 	return r, nil
@@ -112,6 +116,7 @@ func (r *Router) Pool() *Pool { return r.pool }
 // Close stops every instance and flushes the registry. Safe to call twice.
 func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
+		<-r.toolsReady
 		r.closeErr = r.pool.Close()
 		r.reg.Close()
 	})

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of godot-mcp-router: formatting, vet, the whole suite with
+# the race detector, then each fuzz target for a short while.
+#   FUZZTIME=1m scripts/test.sh    # longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime="${FUZZTIME:-10s}"
+
+if [ ! -d ../shared/corpus ]; then
+  echo "test.sh: the corpus of real Godot projects belongs at ../shared/corpus" >&2
+  exit 1
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "test.sh: gofmt would change: $unformatted" >&2
+  exit 1
+fi
+
+go vet ./...
+go test -race -count=1 ./...
+
+# Every Fuzz function, by package, each for $fuzztime.
+grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+  pkg="./$(dirname "${file#./}")"
+  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
+    echo "fuzz $pkg $target ($fuzztime)"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" > /tmp/fuzz-$$.log 2>&1 || {
+      cat /tmp/fuzz-$$.log
+      rm -f /tmp/fuzz-$$.log
+      exit 1
+    }
+  done
+done
+rm -f /tmp/fuzz-$$.log
+echo "all tests passed"
