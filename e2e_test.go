@@ -436,3 +436,27 @@ func TestOutsideAnyProject(t *testing.T) {
 		t.Fatalf("ping after error: %s", resultText(res))
 	}
 }
+
+func TestDetectCommand(t *testing.T) {
+	g4 := corpus(t, "godot4-demos/2d/platformer")
+	env := newRouterEnv(t)
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(binary, args...)
+		cmd.Dir = filepath.Join(g4, "player") // a folder inside the project
+		cmd.Env = env.environ()
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("detect")
+	if err != nil || !strings.Contains(out, g4) || !strings.Contains(out, "high") {
+		t.Fatalf("detect from inside the project: %v\n%s", err, out)
+	}
+	out, err = run("detect", t.TempDir())
+	if err == nil || !strings.Contains(out, "no Godot project") {
+		t.Fatalf("detect outside any project should fail and say so: %v\n%s", err, out)
+	}
+	out, err = run("version")
+	if err != nil || !strings.HasPrefix(out, "godot-mcp-router ") {
+		t.Fatalf("version: %v %s", err, out)
+	}
+}

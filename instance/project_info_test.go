@@ -47,7 +47,7 @@ func TestGetProjectInfoCorpus(t *testing.T) {
 		},
 		{
 			dir: "godot4-demos/mobile/android_iap", name: "godot billing demo", engine: "4.7", config: 5,
-			features: []string{"4.7", "GL Compatibility"}, main: "uid://depkfknb3soa7", mainOK: nil,
+			features: []string{"4.7", "GL Compatibility"}, main: "uid://depkfknb3soa7", mainOK: ptr(true), // resolved through the index
 			autoloads: []Autoload{},
 			plugins:   []Plugin{{Path: "res://addons/GodotGooglePlayBilling/plugin.cfg", Exists: false}},
 		},
@@ -284,8 +284,9 @@ func TestGetProjectInfoFixtures(t *testing.T) {
 				"project.godot": godot4Project + "run/main_scene=\"uid://b4k3x2yqv0ag\"\nconfig/icon=\"uid://c8d6oq2h1w3ux\"\n",
 			},
 			check: func(t *testing.T, info ProjectInfo) {
-				if info.MainScene != "uid://b4k3x2yqv0ag" || info.MainSceneOK != nil {
-					t.Errorf("main scene = %q exists %s; want the uid kept and no exists flag", info.MainScene, show(info.MainSceneOK))
+				// No file carries the uid: kept as written, and known missing.
+				if info.MainScene != "uid://b4k3x2yqv0ag" || info.MainSceneOK == nil || *info.MainSceneOK || info.MainScenePath != "" {
+					t.Errorf("main scene = %q exists %s path %q; want the uid kept, exists false", info.MainScene, show(info.MainSceneOK), info.MainScenePath)
 				}
 				if info.Icon != "uid://c8d6oq2h1w3ux" {
 					t.Errorf("icon = %q", info.Icon)

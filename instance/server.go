@@ -33,6 +33,7 @@ type Server struct {
 	project detect.Project
 	log     *slog.Logger
 	mcp     *server.MCPServer
+	index   *projectIndex
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -73,7 +74,13 @@ func New(root string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("project %s: %w", real, detect.ErrUnsupported)
 	}
 
-	s := &Server{root: real, project: proj, log: opts.Logger}
+	s := &Server{root: real, project: proj, log: opts.Logger, index: &projectIndex{root: real}}
+	// Index at start, so the first call finds it ready.
+	if ix, err := s.index.current(); err != nil {
+		opts.Logger.Warn("indexing the project", "root", real, "err", err)
+	} else {
+		opts.Logger.Info("project indexed", "files", len(ix.Files), "edges", len(ix.Edges), "problems", len(ix.Problems), "took", ix.Took)
+	}
 	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
 		server.WithToolCapabilities(false),
 		server.WithRecovery(),

@@ -34,7 +34,8 @@ type ProjectInfo struct {
 	ConfigVersion int           `json:"config_version"`
 	Features      []string      `json:"features"`
 	MainScene     string        `json:"main_scene,omitempty" jsonschema:"res:// or uid:// path of the main scene"`
-	MainSceneOK   *bool         `json:"main_scene_exists,omitempty" jsonschema:"whether the main scene file exists (res:// paths only)"`
+	MainScenePath string        `json:"main_scene_path,omitempty" jsonschema:"the res:// path a uid:// main scene resolves to"`
+	MainSceneOK   *bool         `json:"main_scene_exists,omitempty" jsonschema:"whether the main scene file exists"`
 	Icon          string        `json:"icon,omitempty"`
 	Autoloads     []Autoload    `json:"autoloads"`
 	InputActions  []InputAction `json:"input_actions"`
@@ -42,6 +43,8 @@ type ProjectInfo struct {
 	Truncated     bool          `json:"truncated" jsonschema:"true when input_actions was cut at 200"`
 	Plugins       []Plugin      `json:"plugins"`
 	Counts        FileCounts    `json:"counts"`
+	Classes       int           `json:"classes" jsonschema:"scripts with a class_name"`
+	Broken        int           `json:"broken_references" jsonschema:"problems check_project reports"`
 	Problems      []string      `json:"problems,omitempty" jsonschema:"what could not be read in project.godot"`
 }
 
@@ -160,6 +163,16 @@ func (s *Server) projectInfo() (ProjectInfo, error) {
 		}
 	}
 	info.Counts = countFiles(s.root)
+	if ix, err := s.index.current(); err == nil {
+		info.Classes = len(ix.Classes)
+		info.Broken = len(ix.Problems)
+		if strings.HasPrefix(info.MainScene, "uid://") {
+			p, ok := ix.ByUID[info.MainScene]
+			ok = ok && ix.Files[p] != nil
+			info.MainScenePath = p
+			info.MainSceneOK = &ok
+		}
+	}
 	return info, nil
 }
 
@@ -251,8 +264,8 @@ func (info ProjectInfo) text() string {
 		b.WriteByte('\n')
 	}
 	c := info.Counts
-	fmt.Fprintf(&b, "files: %d (scenes %d, scripts %d, resources %d, shaders %d)\n",
-		c.Files, c.Scenes, c.Scripts, c.Resources, c.Shaders)
+	fmt.Fprintf(&b, "files: %d (scenes %d, scripts %d, resources %d, shaders %d); %d classes; %d broken references (check_project)\n",
+		c.Files, c.Scenes, c.Scripts, c.Resources, c.Shaders, info.Classes, info.Broken)
 	if len(info.Autoloads) > 0 {
 		b.WriteString("autoloads:")
 		for _, a := range info.Autoloads {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -21,7 +23,19 @@ type tool struct {
 func toolset() []tool {
 	return []tool{
 		projectInfoTool(),
+		versionInfoTool(),
+		listScriptsTool(),
+		getScriptTool(),
+		searchScriptsTool(),
+		analyzeDependenciesTool(),
+		dependencyGraphTool(),
+		listScenesTool(),
+		getSceneTool(),
+		findReferencesTool(),
+		checkProjectTool(),
 		sourceFileTool(),
+		hotPathsTool(),
+		activeNodesTool(),
 	}
 }
 
@@ -76,7 +90,7 @@ func argInt(req mcp.CallToolRequest, name string, def int) (int, error) {
 		}
 		return i, nil
 	default:
-		return 0, fmt.Errorf("argument %q must be a whole number, got %T", name, v)
+		return 0, fmt.Errorf("argument %q must be a whole number, got %s", name, jsonTypeName(v))
 	}
 }
 
@@ -91,10 +105,134 @@ func argString(req mcp.CallToolRequest, name string, required bool) (string, err
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("argument %q must be a string, got %T", name, v)
+		return "", fmt.Errorf("argument %q must be a string, got %s", name, jsonTypeName(v))
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return "", fmt.Errorf("argument %q must not be empty", name)
 	}
 	return s, nil
+}
+
+// Paging bounds shared by the list tools.
+const (
+	defaultLimit = 100
+	maxLimit     = 500
+)
+
+// page reads limit and offset and returns the window [lo, hi) of n items.
+func page(req mcp.CallToolRequest, n int) (lo, hi int, err error) {
+	limit, err := argInt(req, "limit", defaultLimit)
+	if err != nil {
+		return 0, 0, err
+	}
+	offset, err := argInt(req, "offset", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	if limit < 1 || limit > maxLimit {
+		return 0, 0, fmt.Errorf("argument \"limit\" must be between 1 and %d, got %d", maxLimit, limit)
+	}
+	if offset < 0 {
+		return 0, 0, fmt.Errorf("argument \"offset\" must be 0 or more, got %d", offset)
+	}
+	lo = min(offset, n)
+	hi = min(lo+limit, n)
+	return lo, hi, nil
+}
+
+// pagingArgs are the limit and offset arguments of list tools.
+func pagingArgs() []mcp.ToolOption {
+	return []mcp.ToolOption{
+		mcp.WithNumber("limit", mcp.Description("at most this many items (default 100, max 500)"), mcp.Min(1), mcp.Max(maxLimit)),
+		mcp.WithNumber("offset", mcp.Description("skip this many items (for the next page)"), mcp.Min(0)),
+	}
+}
+
+// argBool reads an optional boolean argument.
+func argBool(req mcp.CallToolRequest, name string, def bool) (bool, error) {
+	v, ok := req.GetArguments()[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("argument %q must be true or false, got %s", name, jsonTypeName(v))
+	}
+	return b, nil
+}
+
+// argStrings reads an optional list of strings (a single string is taken as
+// a list of one).
+func argStrings(req mcp.CallToolRequest, name string) ([]string, error) {
+	v, ok := req.GetArguments()[name]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	switch t := v.(type) {
+	case string:
+		return []string{t}, nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, it := range t {
+			s, ok := it.(string)
+			if !ok {
+				return nil, fmt.Errorf("argument %q must be a list of strings", name)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("argument %q must be a list of strings, got %s", name, jsonTypeName(v))
+}
+
+// jsonTypeName names the JSON type of a decoded argument for error messages.
+func jsonTypeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// resArg resolves a file argument to the index's res:// key: res://,
+// relative or absolute paths inside the project (no existence check: the
+// index says what exists).
+func (s *Server) resArg(p string) (string, error) {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		return "", fmt.Errorf("empty path")
+	}
+	if strings.HasPrefix(p, "uid://") {
+		return p, nil
+	}
+	if strings.HasPrefix(p, "res://") {
+		return cleanResPath(p), nil
+	}
+	if strings.Contains(p, "://") {
+		return "", fmt.Errorf("%s: unknown scheme; use res://", p)
+	}
+	if filepath.IsAbs(p) {
+		rel, err := filepath.Rel(s.root, filepath.Clean(p))
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return "", fmt.Errorf("%s: %w", p, errOutsideRoot)
+		}
+		p = filepath.ToSlash(rel)
+	}
+	return cleanResPath("res://" + p), nil
+}
+
+func cleanResPath(p string) string {
+	rest := strings.TrimPrefix(p, "res://")
+	c := path.Clean("/" + rest)
+	return "res://" + strings.TrimPrefix(c, "/")
 }

@@ -393,3 +393,24 @@ func TestInstanceArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestRuntimeFolderRemovedWhileRunning(t *testing.T) {
+	f := newFakePool(t, "ok", PoolOptions{})
+	proj := fakeProject(t, "tmpclean")
+	if _, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true); err != nil {
+		t.Fatal(err)
+	}
+	pid := f.info(t, proj.Root).PID
+	syscall.Kill(pid, syscall.SIGKILL)
+	waitFor(t, "the instance to be reaped", 10*time.Second, func() bool { return f.info(t, proj.Root).Status != StatusReady })
+	if err := os.RemoveAll(f.pool.opts.RuntimeDir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true); err != nil {
+		t.Fatalf("call after the runtime folder vanished: %v", err)
+	}
+	st, err := os.Stat(f.pool.opts.RuntimeDir)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("runtime folder not recreated private: %v %v", st, err)
+	}
+}

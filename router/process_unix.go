@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,6 +84,14 @@ func (p *process) start(cfg spawnConfig, wg *sync.WaitGroup) {
 }
 
 func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
+	// The folders may have been cleaned away (a tmp cleaner, a reboot of
+	// XDG_RUNTIME_DIR) since the router started.
+	if err := ensurePrivateDir(filepath.Dir(p.socket)); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p.logPath), 0o700); err != nil {
+		return fmt.Errorf("creating instance log folder: %w", err)
+	}
 	logf, err := openInstanceLog(p.logPath)
 	if err != nil {
 		return err

@@ -1,0 +1,7 @@
+﻿extends Node
+
+var ok := true
+
+
+func _ready() -> void:
+	print("bom")

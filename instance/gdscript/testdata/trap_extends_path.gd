@@ -1,0 +1,3 @@
+extends "../motion.gd"
+
+var base_script = preload("res://player/motion.gd")

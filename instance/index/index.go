@@ -1,0 +1,374 @@
+package index
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/detect/gdtext"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/gdscript"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/resfile"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/uid"
+)
+
+// File kinds.
+const (
+	KindScene    = "scene"
+	KindResource = "resource"
+	KindScript   = "script"
+	KindShader   = "shader"
+	KindProject  = "project"
+	KindOther    = "other"
+)
+
+// maxParsedFile bounds what is read and parsed; bigger text files are
+// indexed by name only (no project file is this big).
+const maxParsedFile = 32 << 20
+
+// File is one project file and its parsed summary.
+type File struct {
+	Path    string // res://...
+	Kind    string
+	Ext     string // lower-case extension with the dot
+	Size    int64
+	ModTime time.Time
+	UID     string // its own uid, from wherever the project records it
+
+	Scene  *resfile.File    // .tscn and .tres
+	Script *gdscript.Script // .gd
+	Import *uid.Import      // the asset's .import file, if any
+	Binary *uid.Binary      // binary resources (.res, .scn, ...)
+	Err    error            // why it could not be read or parsed (partial results stay)
+	lfs    bool
+}
+
+// Edge is one typed dependency from one file to another.
+type Edge struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Kind   string `json:"kind"`
+	Line   int    `json:"line,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Problem is one broken reference.
+type Problem struct {
+	Kind    string `json:"kind" jsonschema:"missing_file, unknown_uid, missing_import_source, missing_autoload, missing_plugin, missing_main_scene, unresolved_extends, parse_error or unsupported"`
+	File    string `json:"file" jsonschema:"res:// path of the file holding the reference"`
+	Line    int    `json:"line,omitempty"`
+	Target  string `json:"target,omitempty" jsonschema:"what the reference names, as written"`
+	Missing string `json:"missing,omitempty" jsonschema:"the res:// path it leads to, which does not exist"`
+	Message string `json:"message"`
+}
+
+// Autoload is one [autoload] entry of project.godot.
+type Autoload struct {
+	Name      string
+	Path      string // resolved res:// path ("" when unresolvable)
+	Written   string // as written, without the *
+	Singleton bool
+	Line      int
+}
+
+// Index is the whole project, as of Built.
+type Index struct {
+	Root     string
+	Files    map[string]*File
+	ByUID    map[string]string // uid://... -> res path
+	Classes  map[string]string // class_name -> res path of its script
+	Config   *gdtext.Config
+	Autoload []Autoload
+	Edges    []Edge
+	Problems []Problem
+	Built    time.Time
+	Took     time.Duration
+
+	out map[string][]int // res path -> indexes into Edges leaving it
+	in  map[string][]int // res path -> indexes into Edges reaching it
+}
+
+// Build indexes the project at root (absolute, symlinks resolved).
+func Build(root string) (*Index, error) {
+	start := time.Now()
+	ix := &Index{
+		Root:    root,
+		Files:   map[string]*File{},
+		ByUID:   map[string]string{},
+		Classes: map[string]string{},
+	}
+	src, err := os.ReadFile(filepath.Join(root, "project.godot"))
+	if err != nil {
+		return nil, fmt.Errorf("reading project.godot: %w", err)
+	}
+	cfg, cfgErr := gdtext.ParseConfig("project.godot", src)
+	ix.Config = cfg
+	if cfgErr != nil {
+		ix.Problems = append(ix.Problems, Problem{Kind: "parse_error", File: "res://project.godot", Message: cfgErr.Error()})
+	}
+
+	paths, err := walk(root)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]*fileRead, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	workers := runtime.GOMAXPROCS(0) * 2
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				files[i] = readFile(root, paths[i])
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	sidecars := map[string][]byte{} // res path of the asset -> its .uid sidecar
+	imports := map[string]*uid.Import{}
+	for _, f := range files {
+		switch {
+		case f == nil:
+		case strings.HasSuffix(f.Path, ".uid") && f.sidecar != nil:
+			sidecars[strings.TrimSuffix(f.Path, ".uid")] = f.sidecar
+		case strings.HasSuffix(f.Path, ".import") && f.Import != nil:
+			asset := strings.TrimSuffix(f.Path, ".import")
+			imports[asset] = f.Import
+		default:
+			ix.Files[f.Path] = &f.File
+		}
+	}
+	// Own uids: text headers, binary headers, sidecars, [remap] uid of .import.
+	for p, f := range ix.Files {
+		switch {
+		case f.Scene != nil && f.Scene.UID != "":
+			f.UID = f.Scene.UID
+		case f.Binary != nil && f.Binary.UID != "":
+			f.UID = f.Binary.UID
+		}
+		if s, ok := sidecars[p]; ok {
+			if id, ok := uid.FromSidecar(s); ok && f.UID == "" {
+				f.UID = id
+			}
+		}
+		if imp, ok := imports[p]; ok {
+			f.Import = imp
+			if imp.UID != "" && f.UID == "" {
+				f.UID = imp.UID
+			}
+		}
+		if f.UID != "" {
+			ix.ByUID[f.UID] = p
+		}
+	}
+	// An .import whose asset is absent still records the asset's uid: a
+	// reference by that uid then names the missing asset, not "unknown".
+	for asset, imp := range imports {
+		if _, ok := ix.Files[asset]; !ok {
+			if imp.UID != "" {
+				if _, taken := ix.ByUID[imp.UID]; !taken {
+					ix.ByUID[imp.UID] = asset
+				}
+			}
+			ix.Problems = append(ix.Problems, Problem{
+				Kind: "missing_import_source", File: asset + ".import", Target: asset, Missing: asset,
+				Message: fmt.Sprintf("%s.import describes %s, which is missing (a missing asset, or import data left behind by a rename)", asset, asset),
+			})
+		}
+	}
+	ix.classes()
+	ix.link()
+	ix.Built = time.Now()
+	ix.Took = ix.Built.Sub(start)
+	return ix, nil
+}
+
+// walked is one file found by walk.
+type walked struct {
+	rel  string // slash-separated, relative to the root
+	info fs.FileInfo
+}
+
+// walk lists the project's files the way the engine's scan does.
+func walk(root string) ([]walked, error) {
+	var out []walked
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if d != nil && d.IsDir() && p != root {
+				return fs.SkipDir
+			}
+			if p == root {
+				return err
+			}
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p == root {
+				return nil
+			}
+			if strings.HasPrefix(name, ".") || exists(filepath.Join(p, ".gdignore")) || exists(filepath.Join(p, "project.godot")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(name, ".") || !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, walked{rel: filepath.ToSlash(rel), info: info})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walking %s: %w", root, err)
+	}
+	return out, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// fileRead is a File plus what only Build needs.
+type fileRead struct {
+	File
+	sidecar []byte
+}
+
+// readFile reads and parses one file by its kind.
+func readFile(root string, w walked) *fileRead {
+	res := "res://" + w.rel
+	ext := strings.ToLower(path.Ext(w.rel))
+	f := &fileRead{File: File{Path: res, Ext: ext, Size: w.info.Size(), ModTime: w.info.ModTime(), Kind: kindOf(w.rel, ext)}}
+	needs := ext == ".tscn" || ext == ".tres" || ext == ".gd" || ext == ".uid" || ext == ".import" || isBinaryResource(ext) || w.rel == "project.godot"
+	if !needs || w.rel == "project.godot" {
+		return f
+	}
+	if w.info.Size() > maxParsedFile {
+		f.Err = fmt.Errorf("%d bytes: too large to parse", w.info.Size())
+		return f
+	}
+	abs := filepath.Join(root, filepath.FromSlash(w.rel))
+	if isBinaryResource(ext) {
+		fh, err := os.Open(abs)
+		if err != nil {
+			f.Err = err
+			return f
+		}
+		defer fh.Close()
+		if w.info.Size() == 0 {
+			return f
+		}
+		b, err := uid.ReadBinary(fh)
+		if err == nil {
+			f.Binary = &b
+		} else if !isTextResource(abs) {
+			f.Err = err
+		}
+		return f
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		f.Err = err
+		return f
+	}
+	if bytes.HasPrefix(src, []byte("version https://git-lfs.github.com/spec/")) {
+		f.lfs = true
+		f.Err = fmt.Errorf("a Git LFS pointer, not the file (run git lfs pull)")
+		return f
+	}
+	switch ext {
+	case ".uid":
+		f.sidecar = src
+	case ".import":
+		imp, err := uid.ParseImport(src)
+		if err == nil {
+			f.Import = &imp
+		}
+	case ".tscn", ".tres":
+		sc, err := resfile.Parse(res, src)
+		f.Scene = sc
+		f.Err = err
+	case ".gd":
+		f.Script = gdscript.Parse(src)
+		if len(f.Script.Errors) > 0 {
+			e := f.Script.Errors[0]
+			f.Err = fmt.Errorf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+		}
+	}
+	return f
+}
+
+// isTextResource tells a text resource saved under a binary extension.
+func isTextResource(abs string) bool {
+	b := make([]byte, 16)
+	fh, err := os.Open(abs)
+	if err != nil {
+		return false
+	}
+	defer fh.Close()
+	n, _ := fh.Read(b)
+	return bytes.HasPrefix(b[:n], []byte("[gd_"))
+}
+
+func isBinaryResource(ext string) bool {
+	switch ext {
+	case ".res", ".scn", ".mesh", ".anim", ".material", ".shape", ".occ", ".theme", ".stylebox", ".font", ".meshlib", ".lmbake", ".oggvorbisstr", ".oggstr", ".sample", ".tex", ".stex", ".ctex":
+		return true
+	}
+	return false
+}
+
+func kindOf(rel, ext string) string {
+	switch ext {
+	case ".tscn", ".scn", ".escn":
+		return KindScene
+	case ".gd", ".cs":
+		return KindScript
+	case ".gdshader", ".shader", ".gdshaderinc":
+		return KindShader
+	case ".tres", ".res":
+		return KindResource
+	}
+	if rel == "project.godot" {
+		return KindProject
+	}
+	if isBinaryResource(ext) {
+		return KindResource
+	}
+	return KindOther
+}
+
+// sortedPaths returns the res paths of files of one kind ("" = all), sorted.
+func (ix *Index) sortedPaths(kind string) []string {
+	out := make([]string, 0, len(ix.Files))
+	for p, f := range ix.Files {
+		if kind == "" || f.Kind == kind {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Paths lists the files of one kind ("" = all), sorted.
+func (ix *Index) Paths(kind string) []string { return ix.sortedPaths(kind) }

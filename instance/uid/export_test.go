@@ -1,0 +1,6 @@
+package uid
+
+import "io"
+
+// errUnexpectedEOF is what a truncated header gives.
+var errUnexpectedEOF = io.ErrUnexpectedEOF

@@ -1,0 +1,2 @@
+extends EnemyBase
+# EnemyBase is declared nowhere: check_project reports it.

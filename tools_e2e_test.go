@@ -1,0 +1,210 @@
+package main
+
+// Every project tool, through the real router and a real instance, on the
+// fixture project in testdata/g4game (real GDScript; the corpus scripts are
+// blanked).
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// check calls a tool, fails on a tool error, and returns its structured
+// result as generic JSON for assertions.
+func (s *session) check(name string, args map[string]any) map[string]any {
+	s.t.Helper()
+	var out map[string]any
+	res := s.call(name, args, &out)
+	if res.IsError {
+		s.t.Fatalf("%s(%v): %s", name, args, resultText(res))
+	}
+	if resultText(res) == "" {
+		s.t.Errorf("%s: no text rendering", name)
+	}
+	return out
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// hasObject reports whether v holds, at any depth, an object with all the
+// given fields (compared as JSON).
+func hasObject(v any, want map[string]any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		all := true
+		for k, w := range want {
+			if jsonOf(t[k]) != jsonOf(w) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+		for _, x := range t {
+			if hasObject(x, want) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if hasObject(x, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func mustHave(t *testing.T, what string, v any, objs ...map[string]any) {
+	t.Helper()
+	for _, o := range objs {
+		if !hasObject(v, o) {
+			t.Errorf("%s lacks an object with %s:\n%s", what, jsonOf(o), jsonOf(v))
+		}
+	}
+}
+
+func mustContain(t *testing.T, what string, v any, parts ...string) {
+	t.Helper()
+	s := jsonOf(v)
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			t.Errorf("%s lacks %s:\n%s", what, p, s)
+		}
+	}
+}
+
+func TestEveryToolEndToEnd(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("testdata", "g4game"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startRouter(t, newRouterEnv(t), root)
+
+	t.Run("get_project_info", func(t *testing.T) {
+		out := s.check("get_project_info", nil)
+		mustContain(t, "project info", out, `"name":"Fixture Game"`, `"main_scene":"uid://b0main0scene0"`,
+			`"main_scene_path":"res://main.tscn"`, `"main_scene_exists":true`, `"name":"Game"`, `"classes":1`, `"broken_references":2`)
+	})
+	t.Run("get_version_info", func(t *testing.T) {
+		out := s.check("get_version_info", nil)
+		mustContain(t, "version info", out, `"id":"fixture-game/1.2"`, `"current":true`)
+	})
+	t.Run("list_scripts", func(t *testing.T) {
+		out := s.check("list_scripts", nil)
+		if out["total"] != float64(6) {
+			t.Errorf("total = %v, want 6: %s", out["total"], jsonOf(out))
+		}
+		out = s.check("list_scripts", map[string]any{"class": "play"})
+		mustContain(t, "class filter", out, `"total":1`, `"class_name":"Player"`)
+		out = s.check("list_scripts", map[string]any{"limit": 2, "offset": 1})
+		mustContain(t, "paging", out, `"truncated":true`, `"offset":1`)
+	})
+	t.Run("get_script", func(t *testing.T) {
+		out := s.check("get_script", map[string]any{"path": "res://player.gd"})
+		mustContain(t, "player outline", out, `"class_name":"Player"`, `"extends":"CharacterBody2D"`,
+			`"name":"_physics_process"`, `"name":"died"`, `"cause: String"`, `"return_type":"void"`, `"static":false`)
+	})
+	t.Run("search_scripts", func(t *testing.T) {
+		out := s.check("search_scripts", map[string]any{"query": "move_and_slide"})
+		mustContain(t, "text search", out, `"path":"res://player.gd"`, `"line":24`)
+		out = s.check("search_scripts", map[string]any{"query": "gravity", "kind": "function"})
+		mustContain(t, "function search", out, `apply_gravity`)
+		out = s.check("search_scripts", map[string]any{"query": "died", "kind": "signal"})
+		mustContain(t, "signal search", out, `"kind":"signal"`)
+	})
+	t.Run("analyze_dependencies", func(t *testing.T) {
+		out := s.check("analyze_dependencies", map[string]any{"path": "res://player.gd"})
+		mustHave(t, "player.gd deps", out,
+			map[string]any{"to": "res://bullet.gd", "kind": "preload", "line": 7},
+			map[string]any{"from": "res://player.tscn", "to": "res://player.gd", "kind": "script"},
+			map[string]any{"from": "res://main.gd", "to": "res://player.gd", "kind": "class", "line": 3})
+		out = s.check("analyze_dependencies", map[string]any{"path": "res://main.tscn", "transitive": true})
+		mustHave(t, "transitive", out, map[string]any{"to": "res://projectile.gd", "kind": "extends"})
+	})
+	t.Run("get_dependency_graph", func(t *testing.T) {
+		out := s.check("get_dependency_graph", nil)
+		mustHave(t, "graph", out, map[string]any{"from": "res://main.tscn", "to": "res://player.tscn", "kind": "instance"},
+			map[string]any{"path": "res://player.tscn", "kind": "scene"})
+		out = s.check("get_dependency_graph", map[string]any{"format": "mermaid", "path": "res://player.gd", "depth": 1})
+		mustContain(t, "mermaid", out, `flowchart LR`)
+		out = s.check("get_dependency_graph", map[string]any{"format": "dot", "kinds": []string{"instance"}})
+		mustContain(t, "dot", out, `digraph`, `instance`)
+		// main.gd changes to main.tscn, which uses main.gd: a cycle.
+		out = s.check("get_dependency_graph", map[string]any{"kinds": []string{"load", "script"}})
+		mustContain(t, "cycle", out, `"cycles":[["res://main.gd","res://main.tscn","res://main.gd"]]`)
+	})
+	t.Run("list_scenes", func(t *testing.T) {
+		out := s.check("list_scenes", nil)
+		mustContain(t, "scenes", out, `"total":2`, `"root_name":"Main"`, `"root_type":"Node2D"`, `"script":"res://main.gd"`)
+	})
+	t.Run("get_scene", func(t *testing.T) {
+		out := s.check("get_scene", map[string]any{"path": "res://main.tscn"})
+		mustContain(t, "main scene", out, `"path":"Player"`, `"instance":"res://player.tscn"`, `"parent":"."`,
+			`"path":"HUD/Score"`, `"parent":"HUD"`, `"groups":["level"]`, `"signal":"died"`, `"total_nodes":4`)
+		out = s.check("get_scene", map[string]any{"path": "res://main.tscn", "expand_instances": true})
+		mustContain(t, "expanded", out, `"path":"Player/Sprite"`, `"from":"res://player.tscn"`)
+	})
+	t.Run("find_references", func(t *testing.T) {
+		out := s.check("find_references", map[string]any{"target": "Player"})
+		mustContain(t, "class refs", out, `"target_kind":"class"`)
+		mustHave(t, "class refs", out, map[string]any{"file": "res://main.gd", "line": 3, "kind": "type"},
+			map[string]any{"file": "res://player.gd", "line": 1, "kind": "declaration"})
+		out = s.check("find_references", map[string]any{"target": "died"})
+		mustContain(t, "signal refs", out, `"target_kind":"signal"`, `"kind":"emit"`, `"kind":"connect"`, `"kind":"connection"`)
+		out = s.check("find_references", map[string]any{"target": "res://player.tscn"})
+		mustContain(t, "file refs", out, `"file":"res://main.tscn"`, `"kind":"instance"`)
+		out = s.check("find_references", map[string]any{"target": "Sprite", "kind": "node"})
+		mustContain(t, "node refs", out, `"kind":"node_path"`, `"file":"res://player.tscn"`)
+	})
+	t.Run("check_project", func(t *testing.T) {
+		out := s.check("check_project", nil)
+		mustContain(t, "problems", out, `"total":2`)
+		mustHave(t, "problems", out,
+			map[string]any{"kind": "missing_file", "file": "res://player.tscn", "line": 4, "target": "res://art/missing.png"},
+			map[string]any{"kind": "unresolved_extends", "file": "res://enemy.gd", "line": 1, "target": "EnemyBase"})
+	})
+	t.Run("get_source_file", func(t *testing.T) {
+		out := s.check("get_source_file", map[string]any{"path": "res://player.gd", "start_line": 1, "end_line": 2})
+		mustContain(t, "source", out, `"content":"class_name Player\nextends CharacterBody2D\n"`)
+	})
+	t.Run("find_hot_paths", func(t *testing.T) {
+		out := s.check("find_hot_paths", nil)
+		mustHave(t, "hot paths", out,
+			map[string]any{"script": "res://player.gd", "entry": "_physics_process", "line": 15, "calls": []string{"move", "apply_gravity"}, "reachable_from_main": true},
+			map[string]any{"script": "res://autoload/game.gd", "entry": "_process", "reachable_from_main": true})
+	})
+	t.Run("get_active_nodes", func(t *testing.T) {
+		out := s.check("get_active_nodes", nil)
+		mustHave(t, "active nodes", out,
+			map[string]any{"path": "/root/Game", "script": "res://autoload/game.gd", "callbacks": []string{"_process"}},
+			map[string]any{"path": "/root/Main", "type": "Node2D"},
+			map[string]any{"path": "/root/Main/Player", "type": "CharacterBody2D", "script": "res://player.gd", "callbacks": []string{"_physics_process"}},
+			map[string]any{"path": "/root/Main/Player/Sprite", "type": "Sprite2D"},
+			map[string]any{"path": "/root/Main/HUD/Score", "type": "Label"})
+	})
+	t.Run("bad arguments are tool errors", func(t *testing.T) {
+		for _, c := range []struct {
+			tool string
+			args map[string]any
+		}{
+			{"get_script", map[string]any{"path": "res://nope.gd"}},
+			{"get_scene", map[string]any{"path": "res://player.gd"}},
+			{"list_scripts", map[string]any{"limit": 0}},
+			{"get_dependency_graph", map[string]any{"format": "png"}},
+			{"find_references", map[string]any{"target": "x", "kind": "planet"}},
+			{"search_scripts", map[string]any{}},
+			{"analyze_dependencies", map[string]any{"path": "../../etc/passwd"}},
+		} {
+			if res := s.call(c.tool, c.args, nil); !res.IsError {
+				t.Errorf("%s(%v) should be a tool error, got %s", c.tool, c.args, resultText(res))
+			}
+		}
+	})
+}
