@@ -131,3 +131,44 @@ func BenchmarkDirectCall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkColdFirstCall: the first get_dependency_graph of a session, which
+// spawns the instance and indexes the project (godot4-demos/3d/platformer,
+// one of the larger demos). Starting the router is not timed.
+func BenchmarkColdFirstCall(b *testing.B) {
+	project := corpus(b, "godot4-demos/3d/platformer")
+	env := newRouterEnv(b)
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_dependency_graph"
+	for b.Loop() {
+		b.StopTimer()
+		s := startRouter(b, env, project)
+		b.StartTimer()
+		res, err := s.client.CallTool(context.Background(), req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+		b.StopTimer()
+		s.client.Close()
+		s.cmd.Wait()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkWarmDependencyGraph: get_dependency_graph of a whole project on
+// a warm instance, through the router.
+func BenchmarkWarmDependencyGraph(b *testing.B) {
+	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/3d/platformer"))
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_dependency_graph"
+	ctx := context.Background()
+	if _, err := s.client.CallTool(ctx, req); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := s.client.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+	}
+}

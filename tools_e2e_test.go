@@ -208,3 +208,22 @@ func TestEveryToolEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestGodot3ProjectTools: the same tools on a real Godot 3 project (int ids,
+// padded ExtResource( 3 ), [deps] imports), through the router.
+func TestGodot3ProjectTools(t *testing.T) {
+	g3 := corpus(t, "godot3-demos/2d/platformer")
+	s := startRouter(t, newRouterEnv(t), g3)
+	out := s.check("get_scene", map[string]any{"path": "res://src/main/game.tscn"})
+	mustContain(t, "godot3 scene", out, `"total_nodes":5`)
+	mustHave(t, "godot3 scene", out,
+		map[string]any{"path": "Level", "instance": "res://src/level/level.tscn", "parent": "."},
+		map[string]any{"path": "Level/Player", "parent": "Level"},
+		map[string]any{"path": "InterfaceLayer/PauseMenu", "instance": "res://src/ui/pause_menu.tscn"},
+		map[string]any{"path": ".", "name": "Game", "type": "Node", "script": "res://src/main/game.gd"})
+	out = s.check("check_project", nil)
+	mustContain(t, "godot3 check", out, `"total":0`)
+	out = s.check("analyze_dependencies", map[string]any{"path": "res://src/main/game.tscn"})
+	mustHave(t, "godot3 deps", out, map[string]any{"to": "res://src/level/level.tscn", "kind": "instance"},
+		map[string]any{"from": "res://project.godot", "kind": "main_scene"})
+}
