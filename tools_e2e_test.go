@@ -227,3 +227,46 @@ func TestGodot3ProjectTools(t *testing.T) {
 	mustHave(t, "godot3 deps", out, map[string]any{"to": "res://src/level/level.tscn", "kind": "instance"},
 		map[string]any{"from": "res://project.godot", "kind": "main_scene"})
 }
+
+// TestAnswersStayBounded: at the largest sizes the tools allow, on the
+// largest corpus scene (1,044 nodes) and project, every answer (content and
+// structured result together) stays under 100 KB, about 25,000 tokens.
+func TestAnswersStayBounded(t *testing.T) {
+	big := corpus(t, "godot4-demos/3d/occlusion_culling_mesh_lod")
+	s := startRouter(t, newRouterEnv(t), big)
+	rpg := corpus(t, "godot4-demos/2d/role_playing_game")
+	calls := []struct {
+		tool string
+		args map[string]any
+	}{
+		{"get_scene", map[string]any{"path": "res://node_3d.tscn", "max_nodes": 500}},
+		{"get_scene", map[string]any{"path": "res://node_3d.tscn", "max_nodes": 500, "expand_instances": true}},
+		{"get_source_file", map[string]any{"path": "res://node_3d.tscn"}},
+		{"get_dependency_graph", map[string]any{"project": rpg, "max_edges": 1000}},
+		{"get_dependency_graph", map[string]any{"project": rpg, "max_edges": 1000, "format": "dot"}},
+		{"list_scenes", map[string]any{"project": rpg, "limit": 200}},
+		{"list_scripts", map[string]any{"project": rpg, "limit": 200}},
+		{"get_active_nodes", map[string]any{"project": rpg, "limit": 200}},
+		{"find_hot_paths", map[string]any{"project": rpg, "limit": 200}},
+		{"check_project", map[string]any{"project": rpg, "limit": 200}},
+	}
+	for _, c := range calls {
+		res := s.call(c.tool, c.args, nil)
+		if res.IsError {
+			t.Fatalf("%s: %s", c.tool, resultText(res))
+		}
+		size := len(jsonOf(res))
+		t.Logf("%s %v: %d bytes", c.tool, c.args, size)
+		if size > 100_000 {
+			t.Errorf("%s answered %d bytes; the bound is 100,000", c.tool, size)
+		}
+	}
+	var scene struct {
+		Total     int  `json:"total_nodes"`
+		Truncated bool `json:"truncated"`
+	}
+	s.call("get_scene", map[string]any{"path": "res://node_3d.tscn"}, &scene)
+	if scene.Total != 1044 || !scene.Truncated {
+		t.Errorf("get_scene on 1,044 nodes: total %d truncated %v", scene.Total, scene.Truncated)
+	}
+}

@@ -100,9 +100,9 @@ func TestGetSourceFile(t *testing.T) {
 		{name: "line cap with an explicit end", args: map[string]any{"path": "big.gd", "start_line": 2, "end_line": 2500},
 			want: SourceFile{TotalLines: 2500, StartLine: 2, EndLine: 2001, Truncated: true, NextLine: 2002}, wantLines: 2000},
 		{name: "byte cap", args: map[string]any{"path": "wide.gd"},
-			// 491 lines of 100 bytes fit in 48 KiB (49,152 bytes); 492 do not.
-			want:      SourceFile{Size: 100_000, TotalLines: 1000, StartLine: 1, EndLine: 491, Truncated: true, NextLine: 492},
-			wantLines: 491},
+			// 368 lines of 100 bytes fit in 36 KiB (36,864 bytes); 369 do not.
+			want:      SourceFile{Size: 100_000, TotalLines: 1000, StartLine: 1, EndLine: 368, Truncated: true, NextLine: 369},
+			wantLines: 368},
 		{name: "one line over the byte cap", args: map[string]any{"path": "long.json"},
 			want: SourceFile{TotalLines: 2, StartLine: 1, EndLine: 1, Truncated: true, NextLine: 2, Content: long[:sourceMaxBytes-1] + "\n"}},
 		{name: "after the long line", args: map[string]any{"path": "long.json", "start_line": 2},

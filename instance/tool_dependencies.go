@@ -11,7 +11,7 @@ import (
 )
 
 // maxDeps bounds each direction of analyze_dependencies.
-const maxDeps = 200
+const maxDeps = 100
 
 // Dependencies is what analyze_dependencies returns.
 type Dependencies struct {

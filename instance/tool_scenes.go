@@ -174,18 +174,21 @@ type SceneDetail struct {
 	Problems    []string     `json:"problems,omitempty"`
 }
 
+// Bounds of get_scene: a node costs about 150 bytes of answer (JSON and
+// text), so 300 stay near 12,000 tokens and 500 under 20,000.
 const (
-	defaultMaxNodes = 500
+	defaultMaxNodes = 300
+	maxMaxNodes     = 500
 	maxExpandDepth  = 8
 )
 
 func getSceneTool() tool {
 	return tool{
 		def: mcp.NewTool("get_scene",
-			mcp.WithDescription("A scene's node tree (path, name, type, parent, script, instanced scene, groups) and its signal connections; instanced scenes can be expanded in place. At most 500 nodes by default."),
+			mcp.WithDescription("A scene's node tree (path, name, type, parent, script, instanced scene, groups) and its signal connections; instanced scenes can be expanded in place. 300 nodes by default, at most 500."),
 			mcp.WithString("path", mcp.Required(), mcp.Description("res:// path (or uid://) of the .tscn")),
 			mcp.WithBoolean("expand_instances", mcp.Description("list the nodes of instanced scenes under their instance node (default false)")),
-			mcp.WithNumber("max_nodes", mcp.Description("at most this many nodes (default 500, max 2000)"), mcp.Min(1), mcp.Max(2000)),
+			mcp.WithNumber("max_nodes", mcp.Description("at most this many nodes (default 300, max 500)"), mcp.Min(1), mcp.Max(maxMaxNodes)),
 			readOnly(), mcp.WithOutputSchema[SceneDetail]()),
 		handle: (*Server).getScene,
 	}
@@ -198,8 +201,8 @@ func (s *Server) getScene(_ context.Context, req mcp.CallToolRequest) (*mcp.Call
 	if err := firstErr(err1, err2, err3); err != nil {
 		return toolError("get_scene: %v", err), nil
 	}
-	if maxNodes < 1 || maxNodes > 2000 {
-		return toolError("get_scene: max_nodes must be between 1 and 2000, got %d", maxNodes), nil
+	if maxNodes < 1 || maxNodes > maxMaxNodes {
+		return toolError("get_scene: max_nodes must be between 1 and %d, got %d", maxMaxNodes, maxNodes), nil
 	}
 	ix, p, err := s.indexedFile(arg)
 	if err != nil {

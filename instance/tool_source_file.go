@@ -18,7 +18,7 @@ import (
 // a client accepts, even though the text rendering repeats the content.
 const (
 	sourceMaxLines     = 2000
-	sourceMaxBytes     = 48 << 10
+	sourceMaxBytes     = 36 << 10
 	sourceMaxFileBytes = 32 << 20 // larger files are refused: no project source is this big
 )
 
@@ -38,7 +38,7 @@ type SourceFile struct {
 func sourceFileTool() tool {
 	return tool{
 		def: mcp.NewTool("get_source_file",
-			mcp.WithDescription("Read a text file of the project (script, scene, resource, shader, config) by res:// path or path relative to the project root, optionally a line range. At most 2000 lines / 48 KiB per call; `truncated` and `next_line` say how to read on."),
+			mcp.WithDescription("Read a text file of the project (script, scene, resource, shader, config) by res:// path or path relative to the project root, optionally a line range. At most 2000 lines / 36 KiB per call; `truncated` and `next_line` say how to read on."),
 			mcp.WithString("path", mcp.Required(), mcp.Description("res://path/to/file.gd, or a path relative to the project root")),
 			mcp.WithNumber("start_line", mcp.Description("first line to return, 1-based (default 1)"), mcp.Min(1)),
 			mcp.WithNumber("end_line", mcp.Description("last line to return, inclusive (default: as many as the bounds allow)"), mcp.Min(1)),

@@ -116,7 +116,7 @@ func argString(req mcp.CallToolRequest, name string, required bool) (string, err
 // Paging bounds shared by the list tools.
 const (
 	defaultLimit = 100
-	maxLimit     = 500
+	maxLimit     = 200
 )
 
 // page reads limit and offset and returns the window [lo, hi) of n items.
@@ -143,7 +143,7 @@ func page(req mcp.CallToolRequest, n int) (lo, hi int, err error) {
 // pagingArgs are the limit and offset arguments of list tools.
 func pagingArgs() []mcp.ToolOption {
 	return []mcp.ToolOption{
-		mcp.WithNumber("limit", mcp.Description("at most this many items (default 100, max 500)"), mcp.Min(1), mcp.Max(maxLimit)),
+		mcp.WithNumber("limit", mcp.Description("at most this many items (default 100, max 200)"), mcp.Min(1), mcp.Max(maxLimit)),
 		mcp.WithNumber("offset", mcp.Description("skip this many items (for the next page)"), mcp.Min(0)),
 	}
 }
