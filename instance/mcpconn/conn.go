@@ -218,7 +218,6 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 		}
 		s.handle(ctx, nil, line)
 	default:
-		id := rawID(env.ID)
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -243,11 +242,11 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 				cancel()
 			}()
 			if s.opts.Intercept != nil {
-				if s.intercept(rctx, id, key, env.Method, env.Params) {
+				if s.intercept(rctx, env.ID, key, env.Method, env.Params) {
 					return
 				}
 			}
-			if resp := s.handle(rctx, id, line); resp != nil {
+			if resp := s.handle(rctx, rawID(env.ID), line); resp != nil {
 				s.writeMessage(resp)
 			}
 		}()
@@ -297,11 +296,11 @@ func (s *Session) handle(ctx context.Context, id any, line []byte) (resp mcp.JSO
 
 // intercept runs the Interceptor. When it answered, intercept has written
 // the answer (a panic or an empty result becomes an internal error).
-func (s *Session) intercept(ctx context.Context, id any, key, method string, params json.RawMessage) (answered bool) {
+func (s *Session) intercept(ctx context.Context, rawid json.RawMessage, key, method string, params json.RawMessage) (answered bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic in MCP interceptor", "session", s.id, "panic", r)
-			s.writeMessage(errorResponse(id, mcp.INTERNAL_ERROR, fmt.Sprintf("internal error: %v", r)))
+			s.writeMessage(errorResponse(rawID(rawid), mcp.INTERNAL_ERROR, fmt.Sprintf("internal error: %v", r)))
 			answered = true
 		}
 	}()
@@ -310,7 +309,7 @@ func (s *Session) intercept(ctx context.Context, id any, key, method string, par
 	case !ok:
 		return false
 	case len(res) == 0:
-		s.writeMessage(errorResponse(id, mcp.INTERNAL_ERROR, "internal error: empty result"))
+		s.writeMessage(errorResponse(rawID(rawid), mcp.INTERNAL_ERROR, "internal error: empty result"))
 	default:
 		s.writeResult(key, res)
 	}
@@ -333,12 +332,22 @@ func (s *Session) writeResult(id string, result json.RawMessage) {
 	}
 }
 
+// rawID decodes a request id for mcp-go, which wants it as a Go value. Only
+// the paths that answer through mcp-go pay for it.
 func rawID(raw json.RawMessage) any {
+	t := bytes.TrimSpace(raw)
+	// The common forms without a decoder: 12 and "abc".
+	if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+		return i
+	}
+	if len(t) >= 2 && t[0] == '"' && bytes.IndexByte(t[1:len(t)-1], '\\') < 0 && bytes.IndexByte(t[1:len(t)-1], '"') < 0 {
+		return string(t[1 : len(t)-1])
+	}
 	var id any
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(t))
 	dec.UseNumber()
 	if dec.Decode(&id) != nil {
-		return string(raw)
+		return string(t)
 	}
 	if n, ok := id.(json.Number); ok {
 		if i, err := n.Int64(); err == nil {

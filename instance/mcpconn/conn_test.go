@@ -302,3 +302,23 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+func TestRawID(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want any
+	}{
+		{`12`, int64(12)},
+		{` -3 `, int64(-3)},
+		{`"abc"`, "abc"},
+		{`"a\"b"`, `a"b`},
+		{`"\u00e9"`, "é"},
+		{`1.5`, "1.5"},
+		{`99999999999999999999`, "99999999999999999999"},
+	}
+	for _, tt := range tests {
+		if got := mcpconn.RawID([]byte(tt.raw)); got != tt.want {
+			t.Errorf("rawID(%s) = %#v, want %#v", tt.raw, got, tt.want)
+		}
+	}
+}

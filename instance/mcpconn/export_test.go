@@ -1,0 +1,4 @@
+package mcpconn
+
+// RawID exposes rawID to the tests.
+var RawID = rawID
