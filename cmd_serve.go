@@ -79,8 +79,9 @@ func runServe(args []string) error {
 	env := router.Env{WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")}
 	log.Info("serving MCP on stdio", "version", version, "pid", os.Getpid(), "workdir", wd)
 
+	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
 	served := make(chan error, 1)
-	go func() { served <- r.ServeSession(ctx, os.Stdin, os.Stdout, env) }()
+	go func() { served <- r.ServeSession(ctx, in, out, env) }()
 	select {
 	case err = <-served:
 	case <-ctx.Done():
@@ -153,4 +154,22 @@ func envDuration(name string, def time.Duration) time.Duration {
 		fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not a duration like 30m or 90s\n", name, v)
 	}
 	return def
+}
+
+// pollable returns a pipe or socket descriptor as a file served by Go's
+// poller, instead of blocking a thread in read(2) and write(2): each message
+// then costs no thread handoff. Anything else (a terminal, whose
+// non-blocking mode would leak to the shell) keeps the ordinary file.
+func pollable(fd int, name string, fallback *os.File) *os.File {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return fallback
+	}
+	if kind := st.Mode & syscall.S_IFMT; kind != syscall.S_IFIFO && kind != syscall.S_IFSOCK {
+		return fallback
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return fallback
+	}
+	return os.NewFile(uintptr(fd), name)
 }
