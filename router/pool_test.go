@@ -245,9 +245,12 @@ func TestIdleInstanceStops(t *testing.T) {
 	if in := f.info(t, proj.Root); in.Restarts != 0 || in.LastError != "" {
 		t.Fatalf("an idle stop is not a crash: %+v", in)
 	}
-	if _, err := os.Stat(f.info(t, proj.Root).Socket); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("socket left behind after idle stop: %v", err)
-	}
+	// The status turns to stopped when the process is reaped; the socket
+	// goes right after, on the stopping goroutine.
+	waitFor(t, "the socket to be removed", 10*time.Second, func() bool {
+		_, err := os.Stat(f.info(t, proj.Root).Socket)
+		return errors.Is(err, os.ErrNotExist)
+	})
 	if _, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true); err != nil {
 		t.Fatal(err)
 	}
