@@ -81,7 +81,7 @@ func load(root string) (Project, error) {
 	}
 	p.ModTime = info.ModTime()
 	p.Supported = true
-	src, err := os.ReadFile(file)
+	src, err := ReadRegular(file, MaxConfigSize)
 	if err != nil {
 		p.Slug, p.Version = slugAndVersion(root, "", "")
 		p.Engine = "unknown"
@@ -112,7 +112,7 @@ func loadGodot2(p Project) (Project, error) {
 	p.Engine, p.EngineMajor = "2.x", 2
 	// Godot 2 is refused whatever the file says, so a read or parse
 	// failure here changes nothing: keep what could be read.
-	if src, err := os.ReadFile(file); err == nil {
+	if src, err := ReadRegular(file, MaxConfigSize); err == nil {
 		c, _ := gdtext.ParseConfig(file, src)
 		if name := strings.TrimSpace(c.GetString("application/name")); name != "" {
 			p.Name = name
@@ -257,7 +257,7 @@ func slugify(s string) string {
 
 func fileExists(path string) bool {
 	info, err := os.Stat(path)
-	return err == nil && !info.IsDir()
+	return err == nil && info.Mode().IsRegular()
 }
 
 // realPath makes path absolute, cleaned and symlink-resolved.

@@ -3,7 +3,6 @@ package instance
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -95,7 +94,7 @@ func (s *Server) getProjectInfo(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 // answer then follows edits without a watcher.
 func (s *Server) projectInfo() (ProjectInfo, error) {
 	file := filepath.Join(s.root, "project.godot")
-	src, err := os.ReadFile(file)
+	src, err := detect.ReadRegular(file, detect.MaxConfigSize)
 	if err != nil {
 		return ProjectInfo{}, fmt.Errorf("reading project.godot: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
 	"github.com/godot-mcp-router/godot-mcp-router/detect/gdtext"
 	"github.com/godot-mcp-router/godot-mcp-router/instance/gdscript"
 	"github.com/godot-mcp-router/godot-mcp-router/instance/resfile"
@@ -104,7 +105,7 @@ func Build(root string) (*Index, error) {
 		ByUID:   map[string]string{},
 		Classes: map[string]string{},
 	}
-	src, err := os.ReadFile(filepath.Join(root, "project.godot"))
+	src, err := detect.ReadRegular(filepath.Join(root, "project.godot"), detect.MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading project.godot: %w", err)
 	}
@@ -286,7 +287,7 @@ func readFile(root string, w walked) *fileRead {
 		}
 		return f
 	}
-	src, err := os.ReadFile(abs)
+	src, err := detect.ReadRegular(abs, maxParsedFile)
 	if err != nil {
 		f.Err = err
 		return f

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
 	"github.com/godot-mcp-router/godot-mcp-router/detect/gdtext"
 	"github.com/godot-mcp-router/godot-mcp-router/instance/gdscript"
 	"github.com/godot-mcp-router/godot-mcp-router/instance/resfile"
@@ -416,9 +417,13 @@ func (ix *Index) projectRef(from string, line int, kind, written string) {
 	}
 }
 
-// pluginScript links a plugin.cfg to its script.
+// pluginScript links a plugin.cfg to its script. Only a file the walk found
+// (a regular file inside the root, not through a symlink) is read.
 func (ix *Index) pluginScript(cfgPath string) {
-	src, err := os.ReadFile(filepath.Join(ix.Root, filepath.FromSlash(strings.TrimPrefix(cfgPath, "res://"))))
+	if _, ok := ix.Files[cfgPath]; !ok {
+		return
+	}
+	src, err := detect.ReadRegular(filepath.Join(ix.Root, filepath.FromSlash(strings.TrimPrefix(cfgPath, "res://"))), detect.MaxConfigSize)
 	if err != nil {
 		return
 	}
@@ -438,7 +443,12 @@ func (ix *Index) pluginScript(cfgPath string) {
 // bareToRes turns project.godot's bare relative paths ("pong.tscn") into
 // res:// paths; uid:// and res:// stay as they are.
 func bareToRes(p string) string {
-	if p == "" || strings.Contains(p, "://") {
+	switch {
+	case p == "":
+		return p
+	case strings.HasPrefix(p, "res://"):
+		return cleanRes(p) // res://../x must not climb out of the root
+	case strings.Contains(p, "://"):
 		return p
 	}
 	return cleanRes("res://" + p)
