@@ -6,6 +6,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,5 +270,45 @@ func TestAnswersStayBounded(t *testing.T) {
 	s.call("get_scene", map[string]any{"path": "res://node_3d.tscn"}, &scene)
 	if scene.Total != 1044 || !scene.Truncated {
 		t.Errorf("get_scene on 1,044 nodes: total %d truncated %v", scene.Total, scene.Truncated)
+	}
+}
+
+// TestHugeInputsStayBounded: a script with thousands of functions and
+// megabyte arguments still get answers under 100 KB.
+func TestHugeInputsStayBounded(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "huge")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "project.godot"), []byte("config_version=5\n[application]\nconfig/name=\"Huge\"\n"), 0o644)
+	var src strings.Builder
+	src.WriteString("extends Node\n")
+	for i := range 3000 {
+		fmt.Fprintf(&src, "signal s%d(a: int)\nvar v%d := %d\nfunc f%d(a: int, b: String = \"x\") -> void:\n\tf%d(a, b)\n", i, i, i, i, (i+1)%3000)
+	}
+	src.WriteString("func _process(delta):\n")
+	for i := range 3000 {
+		fmt.Fprintf(&src, "\tf%d(1, \"y\")\n", i)
+	}
+	os.WriteFile(filepath.Join(root, "big.gd"), []byte(src.String()), 0o644)
+	s := startRouter(t, newRouterEnv(t), root)
+	huge := strings.Repeat("x", 1<<20)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"get_script", map[string]any{"path": "res://big.gd"}},
+		{"get_script", map[string]any{"path": "res://big.gd", "content": false}},
+		{"find_hot_paths", map[string]any{"limit": 200}},
+		{"search_scripts", map[string]any{"query": "f1", "limit": 200}},
+		{"get_source_file", map[string]any{"path": huge}},
+		{"search_scripts", map[string]any{"query": huge}},
+		{"find_references", map[string]any{"target": huge}},
+		{"get_project_info", map[string]any{"project": huge}},
+	} {
+		res := s.call(c.tool, c.args, nil)
+		if size := len(jsonOf(res)); size > 100_000 {
+			t.Errorf("%s answered %d bytes; the bound is 100,000", c.tool, size)
+		}
 	}
 }

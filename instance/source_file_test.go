@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,11 +101,12 @@ func TestGetSourceFile(t *testing.T) {
 		{name: "line cap with an explicit end", args: map[string]any{"path": "big.gd", "start_line": 2, "end_line": 2500},
 			want: SourceFile{TotalLines: 2500, StartLine: 2, EndLine: 2001, Truncated: true, NextLine: 2002}, wantLines: 2000},
 		{name: "byte cap", args: map[string]any{"path": "wide.gd"},
-			// 368 lines of 100 bytes fit in 36 KiB (36,864 bytes); 369 do not.
-			want:      SourceFile{Size: 100_000, TotalLines: 1000, StartLine: 1, EndLine: 368, Truncated: true, NextLine: 369},
-			wantLines: 368},
+			// A 100-byte line costs 101 bytes JSON-encoded (the newline
+			// becomes \n): 364 fit in 36 KiB (36,864 bytes); 365 do not.
+			want:      SourceFile{Size: 100_000, TotalLines: 1000, StartLine: 1, EndLine: 364, Truncated: true, NextLine: 365},
+			wantLines: 364},
 		{name: "one line over the byte cap", args: map[string]any{"path": "long.json"},
-			want: SourceFile{TotalLines: 2, StartLine: 1, EndLine: 1, Truncated: true, NextLine: 2, Content: long[:sourceMaxBytes-1] + "\n"}},
+			want: SourceFile{TotalLines: 2, StartLine: 1, EndLine: 1, Truncated: true, NextLine: 2, Content: long[:sourceMaxBytes-2] + "\n"}},
 		{name: "after the long line", args: map[string]any{"path": "long.json", "start_line": 2},
 			want: SourceFile{TotalLines: 2, StartLine: 2, EndLine: 2, Content: "second\n"}},
 		{name: "long line of runes cut on a rune", args: map[string]any{"path": "long_runes.txt"},
@@ -112,7 +114,7 @@ func TestGetSourceFile(t *testing.T) {
 		{name: "long line after a short one", args: map[string]any{"path": "short_then_long.gd"},
 			want: SourceFile{TotalLines: 3, StartLine: 1, EndLine: 1, Truncated: true, NextLine: 2, Content: "short\n"}},
 		{name: "long line reached by start_line", args: map[string]any{"path": "short_then_long.gd", "start_line": 2},
-			want: SourceFile{TotalLines: 3, StartLine: 2, EndLine: 2, Truncated: true, NextLine: 3, Content: long[:sourceMaxBytes-1] + "\n"}},
+			want: SourceFile{TotalLines: 3, StartLine: 2, EndLine: 2, Truncated: true, NextLine: 3, Content: long[:sourceMaxBytes-2] + "\n"}},
 		{name: "empty file", args: map[string]any{"path": "empty.gd"},
 			want:     SourceFile{Path: "res://empty.gd", Size: 0, TotalLines: 0, StartLine: 0, EndLine: 0, Content: ""},
 			wantText: "res://empty.gd is empty."},
@@ -274,5 +276,27 @@ func TestGetSourceFilePaging(t *testing.T) {
 				t.Errorf("pages joined differ from the file")
 			}
 		})
+	}
+}
+
+// TestSourceBudgetCountsEscapes: a file of characters that JSON escapes
+// (<, >, &, quotes, control bytes) stays within the budget once encoded.
+func TestSourceBudgetCountsEscapes(t *testing.T) {
+	dir := t.TempDir()
+	line := strings.Repeat("<>&\"\x01\\", 20) + "\n"
+	p := filepath.Join(dir, "nasty.txt")
+	if err := os.WriteFile(p, []byte(strings.Repeat(line, 2000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := readSource(p, 1, 0, sourceMaxBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := json.Marshal(out.Content)
+	if len(enc) > sourceMaxBytes+2 || !out.Truncated {
+		t.Fatalf("encoded content is %d bytes (budget %d), truncated %v", len(enc), sourceMaxBytes, out.Truncated)
+	}
+	if got := jsonLen(out.Content); got != len(enc)-2 {
+		t.Fatalf("jsonLen = %d, encoding/json wrote %d", got, len(enc)-2)
 	}
 }

@@ -81,9 +81,9 @@ func (s *Server) findReferences(_ context.Context, req mcp.CallToolRequest) (*mc
 	if err != nil {
 		return toolError("find_references: %v", err), nil
 	}
-	out := References{Target: target, TargetKind: kind, Total: len(refs), Offset: lo, Truncated: hi < len(refs), References: append([]Reference{}, refs[lo:hi]...)}
+	out := References{Target: clip(target, 200), TargetKind: kind, Total: len(refs), Offset: lo, Truncated: hi < len(refs), References: append([]Reference{}, refs[lo:hi]...)}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d references to %s %s", out.Total, kind, target)
+	fmt.Fprintf(&b, "%d references to %s %s", out.Total, kind, out.Target)
 	if out.Truncated {
 		fmt.Fprintf(&b, " (showing %d-%d; pass offset=%d for more)", lo+1, hi, hi)
 	}

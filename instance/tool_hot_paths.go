@@ -48,14 +48,14 @@ func hotPathsTool() tool {
 	return tool{
 		def: mcp.NewTool("find_hot_paths",
 			mcp.WithDescription("Static analysis, no game run: the code that runs every frame (_process, _physics_process, _input and what they call in the same script), marked when reachable from the main scene or an autoload, and the most depended-upon files."),
-			mcp.WithNumber("limit", mcp.Description("at most this many entry points (default 100)"), mcp.Min(1), mcp.Max(maxLimit)),
+			mcp.WithNumber("limit", mcp.Description("at most this many entry points (default 50)"), mcp.Min(1), mcp.Max(maxLimit)),
 			readOnly(), mcp.WithOutputSchema[HotPaths]()),
 		handle: (*Server).findHotPaths,
 	}
 }
 
 func (s *Server) findHotPaths(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	limit, err := argInt(req, "limit", defaultLimit)
+	limit, err := argInt(req, "limit", 50)
 	if err != nil || limit < 1 || limit > maxLimit {
 		return toolError("find_hot_paths: limit must be a whole number between 1 and %d", maxLimit), nil
 	}
@@ -116,7 +116,11 @@ func (s *Server) findHotPaths(_ context.Context, req mcp.CallToolRequest) (*mcp.
 	return structured(out, strings.TrimRight(b.String(), "\n")), nil
 }
 
-// callClosure lists the functions of sc reached from entry, breadth first.
+// maxHotCalls bounds the functions listed per entry point.
+const maxHotCalls = 20
+
+// callClosure lists the functions of sc reached from entry, breadth first,
+// at most maxHotCalls.
 func callClosure(sc *gdscript.Script, entry string) []string {
 	byName := map[string]*gdscript.Function{}
 	for i := range sc.Functions {
@@ -125,13 +129,16 @@ func callClosure(sc *gdscript.Script, entry string) []string {
 	seen := map[string]bool{entry: true}
 	queue := []string{entry}
 	out := []string{}
-	for len(queue) > 0 && len(out) < 50 {
+	for len(queue) > 0 && len(out) < maxHotCalls {
 		fn := byName[queue[0]]
 		queue = queue[1:]
 		if fn == nil {
 			continue
 		}
 		for _, c := range fn.Calls {
+			if len(out) == maxHotCalls {
+				break
+			}
 			if seen[c.Name] || byName[c.Name] == nil {
 				continue
 			}

@@ -102,7 +102,7 @@ func (s *Server) projectInfo() (ProjectInfo, error) {
 	cfg, perr := gdtext.ParseConfig("project.godot", src)
 	info := ProjectInfo{
 		Name:          proj.Name,
-		Description:   cfg.GetString("application/config/description"),
+		Description:   clip(cfg.GetString("application/config/description"), 2000),
 		Root:          s.root,
 		ID:            proj.ID(),
 		Slug:          proj.Slug,

@@ -206,6 +206,23 @@ type Outline struct {
 	Classes   []InnerClass `json:"inner_classes"`
 	Loads     []Load       `json:"loads"`
 	Errors    []string     `json:"errors,omitempty" jsonschema:"what the parser could not read, with line:col"`
+	Truncated bool         `json:"outline_truncated" jsonschema:"true when a list above was cut at 100 entries"`
+}
+
+// scriptContentBytes bounds get_script's content (JSON-encoded bytes).
+const scriptContentBytes = 20 << 10
+
+// maxOutline bounds each list of an outline: a generated script with
+// thousands of functions must not make a megabyte answer.
+const maxOutline = 100
+
+// capList cuts a list to maxOutline entries and says whether it did.
+func capList[T any](l []T, cut *bool) []T {
+	if len(l) > maxOutline {
+		*cut = true
+		return l[:maxOutline]
+	}
+	return l
 }
 
 func outlineOf(sc *gdscript.Script) Outline {
@@ -232,7 +249,22 @@ func outlineOf(sc *gdscript.Script) Outline {
 		o.Loads = append(o.Loads, Load{Kind: l.Kind, Path: l.Path, Line: l.Line, Dynamic: l.Dynamic})
 	}
 	for _, e := range sc.Errors {
-		o.Errors = append(o.Errors, fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg))
+		o.Errors = append(o.Errors, clip(fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg), 300))
+	}
+	o.Signals = capList(o.Signals, &o.Truncated)
+	o.Functions = capList(o.Functions, &o.Truncated)
+	o.Variables = capList(o.Variables, &o.Truncated)
+	o.Constants = capList(o.Constants, &o.Truncated)
+	o.Enums = capList(o.Enums, &o.Truncated)
+	o.Classes = capList(o.Classes, &o.Truncated)
+	o.Loads = capList(o.Loads, &o.Truncated)
+	o.Errors = capList(o.Errors, &o.Truncated)
+	for i := range o.Enums {
+		o.Enums[i].Values = capList(o.Enums[i].Values, &o.Truncated)
+	}
+	for i := range o.Classes {
+		o.Classes[i].Functions = capList(o.Classes[i].Functions, &o.Truncated)
+		o.Classes[i].Signals = capList(o.Classes[i].Signals, &o.Truncated)
 	}
 	return o
 }
@@ -273,13 +305,13 @@ type ScriptDetail struct {
 	Path    string      `json:"path"`
 	Outline             // class_name, extends, functions, signals, ...
 	UsedBy  int         `json:"used_by"`
-	Source  *SourceFile `json:"source,omitempty" jsonschema:"the content, bounded like get_source_file"`
+	Source  *SourceFile `json:"source,omitempty" jsonschema:"the content, 20 KiB at most; read on with start_line"`
 }
 
 func getScriptTool() tool {
 	return tool{
 		def: mcp.NewTool("get_script",
-			mcp.WithDescription("A GDScript file's outline (class_name, extends, signals, functions with lines and signatures, variables, constants, enums, inner classes, preloads) and its content; content is bounded like get_source_file."),
+			mcp.WithDescription("A GDScript file's outline (class_name, extends, signals, functions with lines and signatures, variables, constants, enums, inner classes, preloads) and its content (20 KiB at most; `start_line` reads on)."),
 			mcp.WithString("path", mcp.Required(), mcp.Description("res:// path of the .gd file")),
 			mcp.WithBoolean("content", mcp.Description("include the source text (default true)")),
 			mcp.WithNumber("start_line", mcp.Description("first line of content (default 1)"), mcp.Min(1)),
@@ -324,7 +356,9 @@ func (s *Server) getScript(_ context.Context, req mcp.CallToolRequest) (*mcp.Cal
 		if err != nil {
 			return toolError("get_script: %v", err), nil
 		}
-		src, err := readSource(abs, max(start, 1), end)
+		// Less content than get_source_file gives: the outline shares the
+		// answer.
+		src, err := readSource(abs, max(start, 1), end, scriptContentBytes)
 		if err != nil {
 			return toolError("get_script: %s: %v", p, err), nil
 		}
@@ -340,7 +374,11 @@ func (s *Server) getScript(_ context.Context, req mcp.CallToolRequest) (*mcp.Cal
 		fmt.Fprintf(&b, " extends %s", out.Extends)
 	}
 	fmt.Fprintf(&b, "\nsignals: %d, functions: %d, variables: %d, used by %d\n", len(out.Signals), len(out.Functions), len(out.Variables), out.UsedBy)
-	for _, fn := range out.Functions {
+	for i, fn := range out.Functions {
+		if i == 50 {
+			fmt.Fprintf(&b, "  ... %d more functions in the structured result\n", len(out.Functions)-i)
+			break
+		}
 		fmt.Fprintf(&b, "  %d: func %s(%s)", fn.Line, fn.Name, strings.Join(fn.Params, ", "))
 		if fn.ReturnType != "" {
 			fmt.Fprintf(&b, " -> %s", fn.ReturnType)

@@ -124,7 +124,7 @@ func (s *Server) searchScripts(ctx context.Context, req mcp.CallToolRequest) (*m
 	}
 	out := SearchResult{Total: len(hits), Offset: lo, Truncated: hi < len(hits), Hits: append([]SearchHit{}, hits[lo:hi]...)}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d matches for %q (%s)", out.Total, query, kind)
+	fmt.Fprintf(&b, "%d matches for %q (%s)", out.Total, clip(query, 200), kind)
 	if out.Truncated {
 		fmt.Fprintf(&b, "; showing %d-%d, pass offset=%d for more", lo+1, hi, hi)
 	}

@@ -15,7 +15,9 @@ import (
 )
 
 // Bounds of get_source_file. One answer stays well under the ~25,000 tokens
-// a client accepts, even though the text rendering repeats the content.
+// a client accepts, even though the text rendering repeats the content:
+// sourceMaxBytes bounds the content as JSON encodes it (quotes, control
+// characters and <, >, & grow when escaped), not its raw bytes.
 const (
 	sourceMaxLines     = 2000
 	sourceMaxBytes     = 36 << 10
@@ -76,7 +78,7 @@ func (s *Server) getSourceFile(_ context.Context, req mcp.CallToolRequest) (*mcp
 	if err != nil {
 		return toolError("get_source_file: %v", err), nil
 	}
-	out, err := readSource(abs, start, end)
+	out, err := readSource(abs, start, end, sourceMaxBytes)
 	if err != nil {
 		return toolError("get_source_file: %s: %v", res, err), nil
 	}
@@ -103,8 +105,9 @@ func (s *Server) getSourceFile(_ context.Context, req mcp.CallToolRequest) (*mcp
 }
 
 // readSource reads lines [start, end] (end 0 = as many as fit) of a text
-// file within the bounds above, and counts all its lines.
-func readSource(abs string, start, end int) (SourceFile, error) {
+// file, at most sourceMaxLines lines and budget bytes once JSON-encoded, and
+// counts all its lines.
+func readSource(abs string, start, end, budget int) (SourceFile, error) {
 	var out SourceFile
 	// O_NONBLOCK: a FIFO planted in the project must not hang the call in
 	// open(2); the mode check below then refuses it.
@@ -136,6 +139,7 @@ func readSource(abs string, start, end int) (SourceFile, error) {
 	out.LFSPointer = bytes.HasPrefix(head, []byte("version https://git-lfs.github.com/spec/"))
 
 	var content strings.Builder
+	cost := 0 // the content's size once JSON-encoded: what the budget bounds
 	line := 0
 	for {
 		raw, err := br.ReadString('\n')
@@ -153,20 +157,19 @@ func readSource(abs string, start, end int) (SourceFile, error) {
 				if out.StartLine == 0 {
 					lines = 0
 				}
+				lineCost := jsonLen(text) + 2 // the line and its escaped "\n"
 				switch {
-				case lines == 0 && len(text)+1 > sourceMaxBytes:
+				case lines == 0 && lineCost > budget:
 					// One line larger than the whole budget (minified data):
 					// return its head rather than nothing.
-					cut := text[:sourceMaxBytes-1]
-					for len(cut) > 0 && !utf8.ValidString(cut) {
-						cut = cut[:len(cut)-1]
-					}
+					cut := cutToBudget(text, budget-2)
 					out.StartLine, out.EndLine = line, line
 					content.WriteString(cut)
 					content.WriteByte('\n')
+					cost += jsonLen(cut) + 2
 					out.Truncated = true
 					out.NextLine = line + 1
-				case lines >= sourceMaxLines || content.Len()+len(text)+1 > sourceMaxBytes:
+				case lines >= sourceMaxLines || cost+lineCost > budget:
 					out.Truncated = true
 					out.NextLine = line
 				default:
@@ -176,6 +179,7 @@ func readSource(abs string, start, end int) (SourceFile, error) {
 					out.EndLine = line
 					content.WriteString(text)
 					content.WriteByte('\n')
+					cost += lineCost
 				}
 			}
 		}
@@ -193,4 +197,47 @@ func readSource(abs string, start, end int) (SourceFile, error) {
 	}
 	out.Content = content.String()
 	return out, nil
+}
+
+// jsonLen is the length of s inside a JSON string as encoding/json writes
+// it (HTML characters escaped).
+func jsonLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n += jsonByteLen(s, i)
+	}
+	return n
+}
+
+func jsonByteLen(s string, i int) int {
+	switch c := s[i]; {
+	case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+		return 2
+	case c < 0x20 || c == '<' || c == '>' || c == '&':
+		return 6
+	case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+		return 6 - 2 // U+2028 and U+2029 become \u2028: 6 bytes for 3, counted on the first
+	}
+	return 1
+}
+
+// cutToBudget returns the longest head of s, cut on a rune boundary, whose
+// JSON-encoded length is at most budget.
+func cutToBudget(s string, budget int) string {
+	n := 0
+	for i, r := range s {
+		w := 0
+		size := utf8.RuneLen(r)
+		if size < 0 {
+			size = 1
+		}
+		for k := 0; k < size && i+k < len(s); k++ {
+			w += jsonByteLen(s, i+k)
+		}
+		if n+w > budget {
+			return s[:i]
+		}
+		n += w
+	}
+	return s
 }

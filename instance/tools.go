@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -57,10 +58,26 @@ func structured(v any, text string) *mcp.CallToolResult {
 	return mcp.NewToolResultStructured(v, text)
 }
 
+// maxErrorText bounds a tool error: messages echo arguments, and an
+// argument can be megabytes.
+const maxErrorText = 2000
+
 // toolError is a tool-level error: the call reached the tool and the tool
 // says what was wrong, so the agent can correct itself.
 func toolError(format string, args ...any) *mcp.CallToolResult {
-	return mcp.NewToolResultError(fmt.Sprintf(format, args...))
+	return mcp.NewToolResultError(clip(fmt.Sprintf(format, args...), maxErrorText))
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := s[:n]
+	for len(cut) > 0 && !utf8.ValidString(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return cut + fmt.Sprintf("... (%d bytes cut)", len(s)-len(cut))
 }
 
 // argInt reads an optional integer argument. JSON numbers arrive as float64;

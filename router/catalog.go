@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -198,9 +199,21 @@ func (r *Router) callForwarded(ctx context.Context, cs *clientSession, ft forwar
 	return res
 }
 
+// maxErrorText bounds a tool error: messages echo arguments, and an
+// argument can be megabytes.
+const maxErrorText = 2000
+
 // toolErrorJSON is a CallToolResult with isError set, as raw JSON.
 func toolErrorJSON(format string, args ...any) json.RawMessage {
-	b, _ := json.Marshal(mcp.NewToolResultError(fmt.Sprintf(format, args...)))
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxErrorText {
+		cut := msg[:maxErrorText]
+		for len(cut) > 0 && !utf8.ValidString(cut) {
+			cut = cut[:len(cut)-1]
+		}
+		msg = fmt.Sprintf("%s... (%d bytes cut)", cut, len(msg)-len(cut))
+	}
+	b, _ := json.Marshal(mcp.NewToolResultError(msg))
 	return b
 }
 

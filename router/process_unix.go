@@ -334,5 +334,10 @@ func logTail(path string, n int) string {
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
+	for i, l := range lines {
+		if len(l) > 300 {
+			lines[i] = strings.ToValidUTF8(l[:300], "") + "..."
+		}
+	}
 	return strings.Join(lines, " | ")
 }
