@@ -49,6 +49,20 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	// The router is watched from the start, so an instance that hangs
+	// before it is ready still leaves when its router does.
+	ctx, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	var watcher sync.WaitGroup
+	if cfg.Control != nil {
+		watcher.Go(func() { watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log) })
+	}
+	defer func() {
+		close(finished)
+		cancel()
+		watcher.Wait()
+	}()
+
 	srv, err := New(cfg.Root, cfg.Options)
 	if err != nil {
 		return fail(err)
@@ -58,28 +72,25 @@ func Run(ctx context.Context, cfg Config) error {
 		return fail(err)
 	}
 	log.Info("instance serving", "root", srv.Root(), "socket", cfg.Socket, "pid", os.Getpid())
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var watcher sync.WaitGroup
 	if cfg.Control != nil {
 		if _, err := io.WriteString(cfg.Control, "ready\n"); err != nil {
 			ln.Close()
 			return fmt.Errorf("reporting readiness to the router: %w", err)
 		}
-		watcher.Go(func() { watchRouter(ctx, cancel, cfg.Control, cfg.OrphanGrace, log) })
 	}
 	err = srv.Serve(ctx, ln)
-	cancel()
-	watcher.Wait()
 	log.Info("instance stopped", "root", srv.Root())
 	return err
 }
 
+// forceExitAfter is how long an orphaned instance may take to stop after
+// its grace period before it exits without finishing its calls.
+const forceExitAfter = 5 * time.Second
+
 // watchRouter ends the instance when the router's end of the control
 // connection closes (the router exited or was killed) and stays closed for
 // the grace period.
-func watchRouter(ctx context.Context, cancel context.CancelFunc, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger) {
+func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan struct{}, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger) {
 	context.AfterFunc(ctx, func() { control.Close() })
 	buf := make([]byte, 64)
 	for {
@@ -95,5 +106,14 @@ func watchRouter(ctx context.Context, cancel context.CancelFunc, control io.Read
 	case <-time.After(grace):
 		cancel()
 	case <-ctx.Done():
+		return
+	}
+	// Graceful first; but a call that never ends (or a start that hangs)
+	// must not keep an orphan alive: stopping is bounded, then forced.
+	select {
+	case <-finished:
+	case <-time.After(forceExitAfter):
+		log.Error("instance did not stop after its router left; exiting now")
+		os.Exit(3)
 	}
 }

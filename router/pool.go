@@ -40,6 +40,7 @@ type PoolOptions struct {
 	IdleCheck    time.Duration // how often to look for idle instances; 0 = 60 s
 	StopGrace    time.Duration // SIGTERM to SIGKILL; 0 = 5 s
 	StartTimeout time.Duration // spawn to ready; 0 = 20 s
+	CallTimeout  time.Duration // one tool call; 0 = 2 min (then the instance is replaced)
 	OrphanGrace  time.Duration // how long an instance outlives the router; 0 = instance default
 	// Registry receives every change of an instance's record; nil = none.
 	Registry *Registry
@@ -118,6 +119,9 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 20 * time.Second
 	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 2 * time.Minute
+	}
 	p := &Pool{
 		opts:      opts,
 		log:       opts.Logger,
@@ -129,61 +133,84 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 	return p, nil
 }
 
-// Get returns the ready process for the project, spawning it if needed.
-// Concurrent first calls for one project spawn exactly one process.
+// Get returns the ready process for the project, spawning it if needed, and
+// counts a call in flight on it (the caller ends it with inst.done()).
+// Concurrent first calls for one project spawn exactly one process; a call
+// that meets a process being stopped waits for its end and starts a new one.
 func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *process, error) {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, nil, ErrPoolClosed
-	}
-	inst := p.instances[proj.Root]
-	if inst == nil {
-		inst = &Instance{Key: proj.Root, Project: proj, created: time.Now()}
-		p.instances[proj.Root] = inst
-	}
-	inst.mu.Lock()
-	proc := inst.proc
-	if proc == nil || !proc.alive() {
-		if proc != nil {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, nil, ErrPoolClosed
+		}
+		inst := p.instances[proj.Root]
+		if inst == nil {
+			inst = &Instance{Key: proj.Root, Project: proj, created: time.Now()}
+			p.instances[proj.Root] = inst
+		}
+		inst.mu.Lock()
+		proc := inst.proc
+		if proc != nil && isClosed(proc.ready) && isClosed(proc.stopping) && !isClosed(proc.exited) {
+			// Being stopped (idle, or lost): let it go, then start anew.
+			inst.mu.Unlock()
+			p.mu.Unlock()
 			select {
-			case <-proc.stopping:
-			default:
+			case <-proc.exited:
+			case <-ctx.Done():
+				return inst, nil, ctx.Err()
+			}
+			continue
+		}
+		if proc == nil || !proc.alive() {
+			if proc != nil && !isClosed(proc.stopping) {
 				inst.restarts++ // it died on its own
 			}
+			inst.Project = proj
+			inst.spawns++
+			proc = newProcess(proj.Root,
+				socketPath(p.opts.RuntimeDir, proj.Root, p.pid, inst.spawns),
+				filepath.Join(p.opts.LogDir, logName(proj.Root)))
+			inst.proc = proc
+			cfg := spawnConfig{
+				exe:         p.opts.Executable,
+				version:     p.opts.Version,
+				orphanGrace: p.opts.OrphanGrace,
+				timeout:     p.opts.StartTimeout,
+				env:         instanceEnv(),
+				log:         p.log,
+			}
+			p.wg.Go(func() {
+				proc.start(cfg, &p.wg)
+				p.afterStart(inst, proc)
+			})
 		}
-		inst.Project = proj
-		proc = newProcess(proj.Root,
-			socketPath(p.opts.RuntimeDir, proj.Root, p.pid),
-			filepath.Join(p.opts.LogDir, filepath.Base(socketPath("", proj.Root, 0))+".log"))
-		inst.proc = proc
-		inst.spawns++
-		cfg := spawnConfig{
-			exe:         p.opts.Executable,
-			version:     p.opts.Version,
-			orphanGrace: p.opts.OrphanGrace,
-			timeout:     p.opts.StartTimeout,
-			env:         instanceEnv(),
-			log:         p.log,
-		}
-		p.wg.Go(func() {
-			proc.start(cfg, &p.wg)
-			p.afterStart(inst, proc)
-		})
-	}
-	inst.mu.Unlock()
-	p.mu.Unlock()
+		inst.mu.Unlock()
+		p.mu.Unlock()
 
-	select {
-	case <-proc.ready:
-	case <-ctx.Done():
-		return inst, nil, ctx.Err()
+		select {
+		case <-proc.ready:
+		case <-ctx.Done():
+			return inst, nil, ctx.Err()
+		}
+		if proc.startErr != nil {
+			return inst, nil, fmt.Errorf("starting the instance for %s: %w", proj.Root, proc.startErr)
+		}
+		// Claim the call under the lock the idle stop decides under: either
+		// the stop sees this call, or this call sees the stop.
+		inst.mu.Lock()
+		if isClosed(proc.stopping) {
+			inst.mu.Unlock()
+			continue
+		}
+		inst.inflight.Add(1)
+		inst.mu.Unlock()
+		return inst, proc, nil
 	}
-	if proc.startErr != nil {
-		return inst, nil, fmt.Errorf("starting the instance for %s: %w", proj.Root, proc.startErr)
-	}
-	return inst, proc, nil
 }
+
+// done ends a call counted by Get.
+func (inst *Instance) done() { inst.inflight.Add(-1) }
 
 // afterStart records the outcome of a spawn and watches for the exit.
 func (p *Pool) afterStart(inst *Instance, proc *process) {
@@ -218,7 +245,10 @@ func (p *Pool) afterStart(inst *Instance, proc *process) {
 		inst.mu.Unlock()
 		p.log.Warn(msg, "root", inst.Key, "pid", proc.pid, "log", proc.logPath)
 	}
-	os.Remove(proc.socket) // a killed instance cannot clean up after itself
+	if proc.client != nil {
+		proc.client.Close()
+	}
+	removeStaleSocket(proc.socket) // a killed instance cannot clean up after itself
 	p.persist(inst)
 }
 
@@ -238,9 +268,17 @@ func (p *Pool) Call(ctx context.Context, proj detect.Project, params json.RawMes
 			}
 			return nil, err
 		}
-		inst.inflight.Add(1)
-		res, err := proc.callTool(ctx, params)
-		inst.inflight.Add(-1)
+		cctx, cancel := context.WithTimeout(ctx, p.opts.CallTimeout)
+		res, err := proc.callTool(cctx, params)
+		timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		cancel()
+		inst.done()
+		if timedOut {
+			// A call that never ends holds the instance: replace it.
+			p.log.Error("instance gave no answer in time; stopping it", "root", inst.Key, "timeout", p.opts.CallTimeout)
+			proc.kill()
+			err = fmt.Errorf("no answer from the instance within %v; it was stopped and the next call starts a new one", p.opts.CallTimeout)
+		}
 		inst.record(err)
 		p.persist(inst)
 		if err == nil {
@@ -284,28 +322,36 @@ func (p *Pool) idleLoop() {
 
 func (p *Pool) stopIdle(now time.Time) {
 	p.mu.Lock()
-	var idle []*Instance
+	type stop struct {
+		inst *Instance
+		proc *process
+	}
+	var idle []stop
 	for _, inst := range p.instances {
 		inst.mu.Lock()
 		proc := inst.proc
 		// Idle time counts from the last call or from the start of the
 		// current process, whichever is later: a process that has just
-		// replaced a stopped one is not idle.
+		// replaced a stopped one is not idle. The decision and the mark
+		// are made under inst.mu, where Get claims calls.
 		if proc != nil && isClosed(proc.ready) && proc.alive() && inst.inflight.Load() == 0 {
 			last := inst.lastActivity
 			if proc.startedAt.After(last) {
 				last = proc.startedAt
 			}
 			if now.Sub(last) >= p.opts.IdleTimeout {
-				idle = append(idle, inst)
+				proc.markStopping()
+				idle = append(idle, stop{inst, proc})
+				p.log.Info("stopping idle instance", "root", inst.Key, "idle_timeout", p.opts.IdleTimeout)
 			}
 		}
 		inst.mu.Unlock()
 	}
 	p.mu.Unlock()
-	for _, inst := range idle {
-		p.log.Info("stopping idle instance", "root", inst.Key, "idle_timeout", p.opts.IdleTimeout)
-		p.stopInstance(inst)
+	for _, s := range idle {
+		s.proc.stop(p.opts.StopGrace)
+		removeStaleSocket(s.proc.socket)
+		p.persist(s.inst)
 	}
 }
 
@@ -319,7 +365,7 @@ func (p *Pool) stopInstance(inst *Instance) {
 	}
 	<-proc.ready
 	proc.stop(p.opts.StopGrace)
-	os.Remove(proc.socket)
+	removeStaleSocket(proc.socket)
 	p.persist(inst)
 }
 

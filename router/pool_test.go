@@ -417,3 +417,35 @@ func TestRuntimeFolderRemovedWhileRunning(t *testing.T) {
 		t.Fatalf("runtime folder not recreated private: %v %v", st, err)
 	}
 }
+
+func TestHungCallTimesOut(t *testing.T) {
+	f := newFakePool(t, "ok", PoolOptions{CallTimeout: 300 * time.Millisecond})
+	proj := fakeProject(t, "hung")
+	_, err := f.pool.Call(context.Background(), proj, toolReq("sleep", map[string]any{"ms": 60000}), true)
+	if err == nil || !strings.Contains(err.Error(), "no answer from the instance within 300ms") {
+		t.Fatalf("hung call: %v", err)
+	}
+	old := f.info(t, proj.Root).PID
+	res, err := f.pool.Call(context.Background(), proj, toolReq("echo", map[string]any{"text": "after"}), true)
+	if err != nil || !strings.HasPrefix(text(res), "after from ") || strings.Contains(text(res), strconv.Itoa(old)) {
+		t.Fatalf("call after the timeout: %v %q (old pid %d)", err, text(res), old)
+	}
+}
+
+func TestCallDuringIdleStopStartsAnew(t *testing.T) {
+	f := newFakePool(t, "stubborn", PoolOptions{IdleTimeout: 200 * time.Millisecond, IdleCheck: 20 * time.Millisecond, StopGrace: 1500 * time.Millisecond})
+	proj := fakeProject(t, "between")
+	if _, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true); err != nil {
+		t.Fatal(err)
+	}
+	old := f.info(t, proj.Root).PID
+	// The stubborn fake ignores SIGTERM: the stop lasts StopGrace.
+	waitFor(t, "the idle stop to begin", 10*time.Second, func() bool { return f.info(t, proj.Root).Status == StatusStopping })
+	res, err := f.pool.Call(context.Background(), proj, toolReq("echo", map[string]any{"text": "new"}), false)
+	if err != nil {
+		t.Fatalf("a call during an idle stop failed: %v", err)
+	}
+	if strings.Contains(text(res), strconv.Itoa(old)) {
+		t.Fatalf("answered by the instance being stopped: %q", text(res))
+	}
+}

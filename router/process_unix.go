@@ -264,10 +264,14 @@ func (p *process) exitStatus() string {
 	return p.exitErr.Error()
 }
 
+// markStopping records that the process is being ended on purpose: calls
+// no longer go to it, and its exit is not a crash.
+func (p *process) markStopping() { p.stopOnce.Do(func() { close(p.stopping) }) }
+
 // stop ends the process gracefully, then forcibly: SIGTERM to its group,
 // up to grace for it to exit, then SIGKILL. Safe to call more than once.
 func (p *process) stop(grace time.Duration) {
-	p.stopOnce.Do(func() { close(p.stopping) })
+	p.markStopping()
 	if p.cmd == nil {
 		return
 	}
@@ -290,7 +294,7 @@ func (p *process) stop(grace time.Duration) {
 
 // kill ends the process at once.
 func (p *process) kill() {
-	p.stopOnce.Do(func() { close(p.stopping) })
+	p.markStopping()
 	if p.client != nil {
 		p.client.Close()
 	} else if p.conn != nil {
@@ -340,4 +344,15 @@ func logTail(path string, n int) string {
 		}
 	}
 	return strings.Join(lines, " | ")
+}
+
+// removeStaleSocket removes a socket file that nothing answers on any more.
+// A live socket (a process that took the path since) is left alone.
+func removeStaleSocket(path string) {
+	c, err := net.DialTimeout("unix", path, 100*time.Millisecond)
+	if err == nil {
+		c.Close()
+		return
+	}
+	os.Remove(path)
 }

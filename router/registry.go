@@ -3,7 +3,6 @@ package router
 import (
 	"errors"
 	"log/slog"
-	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -137,7 +136,7 @@ func (r *Registry) Reconcile() {
 		}
 		in.Status = StatusStopped
 		if in.Socket != "" {
-			os.Remove(in.Socket)
+			removeStaleSocket(in.Socket)
 		}
 		if err := r.st.PutInstance(in); err != nil {
 			r.log.Warn("updating instance registry", "root", in.Key, "err", err)

@@ -76,8 +76,9 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		return nil, err
 	}
 	r.pool = pool
-	// Records left by a router that died are re-checked off the start path.
-	go r.reg.Reconcile()
+	// Records left by a router that died are re-checked before this one
+	// spawns anything, so a stale record never touches a new instance.
+	r.reg.Reconcile()
 
 	r.mcp = server.NewMCPServer("godot-mcp-router", opts.Version,
 		server.WithToolCapabilities(false),

@@ -105,10 +105,20 @@ func (c *rpcClient) call(ctx context.Context, method string, params json.RawMess
 	case <-ctx.Done():
 		c.forget(id)
 		// Told in the background: the caller returns at once even when
-		// the instance is too busy to read.
-		c.notes.Go(func() {
-			c.notify("notifications/cancelled", json.RawMessage(`{"requestId":`+strconv.FormatInt(id, 10)+`,"reason":"the client cancelled the call"}`))
-		})
+		// the instance is too busy to read. No notice once the
+		// connection is gone (Close may be waiting for notes already).
+		c.mu.Lock()
+		live := c.err == nil
+		if live {
+			c.notes.Add(1)
+		}
+		c.mu.Unlock()
+		if live {
+			go func() {
+				defer c.notes.Done()
+				c.notify("notifications/cancelled", json.RawMessage(`{"requestId":`+strconv.FormatInt(id, 10)+`,"reason":"the client cancelled the call"}`))
+			}()
+		}
 		return nil, ctx.Err()
 	}
 }
@@ -132,6 +142,9 @@ func (c *rpcClient) write(b []byte) error {
 	// not hang its callers once the socket buffer is full.
 	c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := c.conn.Write(b); err != nil {
+		// A partial line may be on the wire: nothing written after it
+		// would parse. End the connection; the instance is replaced.
+		c.conn.Close()
 		return fmt.Errorf("%w: %v", errConnLost, err)
 	}
 	return nil

@@ -87,16 +87,19 @@ func TestRuntimeDir(t *testing.T) {
 func TestSocketPathIsShort(t *testing.T) {
 	dir := filepath.Join("/run/user/4294967294", "godot-mcp-router")
 	for _, root := range []string{"/", "/a", "/" + strings.Repeat("deep/", 400) + "project"} {
-		p := socketPath(dir, root, 4194304)
+		p := socketPath(dir, root, 4194304, 99999)
 		if len(p) > maxSocketPath || len(p) > instance.MaxSocketPath {
 			t.Errorf("socket path %s is %d bytes", p, len(p))
 		}
 	}
-	if socketPath(dir, "/a", 1) == socketPath(dir, "/b", 1) {
+	if socketPath(dir, "/a", 1, 1) == socketPath(dir, "/b", 1, 1) {
 		t.Error("two roots share a socket name")
 	}
-	if socketPath(dir, "/a", 1) == socketPath(dir, "/a", 2) {
+	if socketPath(dir, "/a", 1, 1) == socketPath(dir, "/a", 2, 1) {
 		t.Error("two routers share a socket name")
+	}
+	if socketPath(dir, "/a", 1, 1) == socketPath(dir, "/a", 1, 2) {
+		t.Error("two spawns share a socket name")
 	}
 }
 

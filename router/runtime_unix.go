@@ -27,7 +27,7 @@ func RuntimeDir() (string, error) {
 	dir := fallback
 	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
 		d := filepath.Join(x, "godot-mcp-router")
-		if len(socketPath(d, "/", 0)) <= maxSocketPath {
+		if len(socketPath(d, "/", 1<<22, 99999)) <= maxSocketPath {
 			dir = d
 		}
 	}
@@ -49,11 +49,19 @@ func ensurePrivateDir(dir string) error {
 	return instance.CheckPrivateDir(dir)
 }
 
-// socketPath names the socket of an instance: a hash of its root, so the
-// name is short whatever the root, plus the router's pid, so two routers
-// (two stdio clients before a shared daemon exists) never fight over one
-// socket.
-func socketPath(dir, root string, routerPID int) string {
+// socketPath names the socket of one spawn of an instance: a hash of its
+// root, so the name is short whatever the root; the router's pid, so two
+// routers (two stdio clients before a shared daemon exists) never fight
+// over one socket; and the spawn's number, so a new process never takes
+// the path of one still stopping, or of a dead router's that had our pid.
+func socketPath(dir, root string, routerPID, spawn int) string {
+	return filepath.Join(dir, rootHash(root)+"-"+strconv.Itoa(routerPID)+"-"+strconv.Itoa(spawn)+".sock")
+}
+
+// logName is the instance log's file name for a root.
+func logName(root string) string { return rootHash(root) + ".log" }
+
+func rootHash(root string) string {
 	sum := sha256.Sum256([]byte(root))
-	return filepath.Join(dir, hex.EncodeToString(sum[:8])+"-"+strconv.Itoa(routerPID)+".sock")
+	return hex.EncodeToString(sum[:8])
 }

@@ -453,8 +453,11 @@ func (s *Session) request(ctx context.Context, method string, params any) (json.
 
 func (s *Session) deliverResponse(env envelope) {
 	key := string(bytes.TrimSpace(env.ID))
+	// Taken out under the lock: a second answer with the same id finds
+	// nothing, and the send below never blocks the read loop.
 	s.pendingMu.Lock()
 	ch, ok := s.pending[key]
+	delete(s.pending, key)
 	s.pendingMu.Unlock()
 	if !ok {
 		s.log.Debug("response to an unknown request", "session", s.id, "id", key)
@@ -466,7 +469,7 @@ func (s *Session) deliverResponse(env envelope) {
 	} else {
 		r.result = env.Result
 	}
-	ch <- r
+	ch <- r // buffered (1), and the only send for this id
 }
 
 func (s *Session) failPending() {
@@ -474,7 +477,10 @@ func (s *Session) failPending() {
 	defer s.pendingMu.Unlock()
 	s.closed = true
 	for k, ch := range s.pending {
-		ch <- rpcResponse{err: ErrSessionClosed}
+		select {
+		case ch <- rpcResponse{err: ErrSessionClosed}:
+		default:
+		}
 		delete(s.pending, k)
 	}
 }
