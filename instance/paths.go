@@ -56,7 +56,9 @@ func (s *Server) resolvePath(arg string) (abs, res string, err error) {
 		return "", "", fmt.Errorf("resolving %s: %w", arg, err)
 	}
 	if !within(s.root, real) {
-		return "", "", fmt.Errorf("%s: %w (a symlink leads to %s)", arg, errOutsideRoot, real)
+		// Where the link leads is not said: that would tell what lies
+		// outside the project.
+		return "", "", fmt.Errorf("%s: %w (through a symlink)", arg, errOutsideRoot)
 	}
 	return real, s.resPath(real), nil
 }

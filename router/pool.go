@@ -469,7 +469,7 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		Errors:       inst.errors,
 		InFlight:     inst.inflight.Load(),
 		LastActivity: inst.lastActivity,
-		LastError:    inst.lastError,
+		LastError:    clipText(inst.lastError, 500),
 		Restarts:     inst.restarts,
 		Spawns:       inst.spawns,
 		Status:       StatusStopped,

@@ -34,6 +34,8 @@ type clientSession struct {
 	mu        sync.Mutex // guards the fields below
 	roots     []string
 	rootsGen  int
+	rootsAsk  int // numbers roots/list requests, so an older answer never overwrites a newer one
+	rootsSeen int // the request whose answer cs.roots holds
 	rootsWait chan struct{} // non-nil while the first roots answer is awaited
 	decisions map[string]cachedDecision
 }
@@ -83,6 +85,10 @@ func (r *Router) onRootsChanged(ctx context.Context, _ mcp.JSONRPCNotification) 
 }
 
 func (r *Router) fetchRoots(sess *mcpconn.Session, cs *clientSession) {
+	cs.mu.Lock()
+	cs.rootsAsk++
+	ask := cs.rootsAsk
+	cs.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), rootsTimeout)
 	defer cancel()
 	res, err := sess.ListRoots(ctx, mcp.ListRootsRequest{})
@@ -98,9 +104,10 @@ func (r *Router) fetchRoots(sess *mcpconn.Session, cs *clientSession) {
 		r.log.Debug("client roots", "session", sess.SessionID(), "roots", roots)
 	}
 	cs.mu.Lock()
-	if err == nil {
+	if err == nil && ask > cs.rootsSeen {
 		cs.roots = roots
 		cs.rootsGen++
+		cs.rootsSeen = ask
 	}
 	if cs.rootsWait != nil {
 		close(cs.rootsWait)

@@ -44,6 +44,19 @@ type InstancesReport struct {
 	Store     StoreInfo        `json:"store"`
 	Instances []InstanceInfo   `json:"instances"`
 	Registry  []RegistryRecord `json:"registry" jsonschema:"instances recorded by other or earlier routers"`
+	// RegistryTruncated says the registry list was cut at 100 records.
+	RegistryTruncated bool `json:"registry_truncated,omitempty"`
+}
+
+// maxRegistryShown bounds the registry records debug_instances lists.
+const maxRegistryShown = 100
+
+// clipText cuts s to n bytes on a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
 func instancesTool() mcp.Tool {
@@ -82,6 +95,10 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 			if mine[rec.Key] {
 				continue
 			}
+			if len(rep.Registry) == maxRegistryShown {
+				rep.RegistryTruncated = true
+				break
+			}
 			id := rec.Slug
 			if rec.Version != "" {
 				id += "/" + rec.Version
@@ -89,7 +106,7 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 			rep.Registry = append(rep.Registry, RegistryRecord{
 				Project: id, Root: rec.Root, Status: rec.Status, PID: rec.PID,
 				Alive:        processMatches(rec.PID, rec.StartTime),
-				LastActivity: rec.LastActivity, LastError: rec.LastError,
+				LastActivity: rec.LastActivity, LastError: clipText(rec.LastError, 500),
 			})
 		}
 	} else {
