@@ -34,8 +34,8 @@ type clientSession struct {
 	mu        sync.Mutex // guards the fields below
 	roots     []string
 	rootsGen  int
-	rootsAsk  int // numbers roots/list requests, so an older answer never overwrites a newer one
-	rootsSeen int // the request whose answer cs.roots holds
+	rootsAsk  int           // numbers roots/list requests, so an older answer never overwrites a newer one
+	rootsSeen int           // the request whose answer cs.roots holds
 	rootsWait chan struct{} // non-nil while the first roots answer is awaited
 	decisions map[string]cachedDecision
 }
