@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -205,15 +204,7 @@ const maxErrorText = 2000
 
 // toolErrorJSON is a CallToolResult with isError set, as raw JSON.
 func toolErrorJSON(format string, args ...any) json.RawMessage {
-	msg := fmt.Sprintf(format, args...)
-	if len(msg) > maxErrorText {
-		cut := msg[:maxErrorText]
-		for len(cut) > 0 && !utf8.ValidString(cut) {
-			cut = cut[:len(cut)-1]
-		}
-		msg = fmt.Sprintf("%s... (%d bytes cut)", cut, len(msg)-len(cut))
-	}
-	b, _ := json.Marshal(mcp.NewToolResultError(msg))
+	b, _ := json.Marshal(mcp.NewToolResultError(clipText(fmt.Sprintf(format, args...), maxErrorText)))
 	return b
 }
 

@@ -51,12 +51,13 @@ type InstancesReport struct {
 // maxRegistryShown bounds the registry records debug_instances lists.
 const maxRegistryShown = 100
 
-// clipText cuts s to n bytes on a rune boundary.
+// clipText cuts s to n bytes on a rune boundary, marking the cut: messages
+// and records echo input, and input can be megabytes.
 func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return strings.ToValidUTF8(s[:n], "") + "..."
+	return fmt.Sprintf("%s... (%d bytes cut)", strings.ToValidUTF8(s[:n], ""), len(s)-n)
 }
 
 func instancesTool() mcp.Tool {
