@@ -312,3 +312,23 @@ func TestHugeInputsStayBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestEditsAreSeen: a file written, changed or removed between two calls is
+// in the second answer (the instance re-reads what changed).
+func TestEditsAreSeen(t *testing.T) {
+	src, _ := filepath.Abs(filepath.Join("testdata", "g4game"))
+	root := filepath.Join(t.TempDir(), "g4game")
+	if err := os.CopyFS(root, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	s := startRouter(t, newRouterEnv(t), root)
+	if out := s.check("list_scripts", nil); out["total"] != float64(6) {
+		t.Fatalf("before: %v", out["total"])
+	}
+	os.WriteFile(filepath.Join(root, "boss.gd"), []byte("class_name Boss\nextends \"res://enemy.gd\"\nfunc roar() -> void:\n\tpass\n"), 0o644)
+	os.Remove(filepath.Join(root, "enemy.gd"))
+	out := s.check("list_scripts", nil)
+	mustContain(t, "after the edit", out, `"total":6`, `"class_name":"Boss"`)
+	out = s.check("check_project", nil)
+	mustHave(t, "after the edit", out, map[string]any{"kind": "missing_file", "file": "res://boss.gd", "target": "res://enemy.gd"})
+}

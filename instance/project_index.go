@@ -33,7 +33,7 @@ func (p *projectIndex) current() (*index.Index, error) {
 	if p.ix != nil && fp == p.fp {
 		return p.ix, nil
 	}
-	ix, err := index.Build(p.root)
+	ix, err := index.Update(p.root, p.ix)
 	if err != nil {
 		return nil, fmt.Errorf("indexing the project: %w", err)
 	}

@@ -148,3 +148,24 @@ animations = [{
 	}
 	return root
 }
+
+// BenchmarkUpdateOneChange: the index of a 1,000-file project after one
+// script changed (what a call pays after an edit, until the watcher).
+func BenchmarkUpdateOneChange(b *testing.B) {
+	root := GenerateProject(b, b.TempDir(), 1000)
+	ix, err := Build(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(root, "scripts", "script_0001.gd")
+	src, _ := os.ReadFile(p)
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		os.WriteFile(p, append(src, fmt.Sprintf("\n# edit %d\n", i)...), 0o644)
+		b.StartTimer()
+		if ix, err = Update(root, ix); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(ix.Reused), "reused")
+}

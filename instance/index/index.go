@@ -91,19 +91,28 @@ type Index struct {
 	Problems []Problem
 	Built    time.Time
 	Took     time.Duration
+	Reused   int // files taken from the previous index unchanged (Update)
+
+	cache map[string]*fileRead // what was read, by relative path: the next Update reuses it
 
 	out map[string][]int // res path -> indexes into Edges leaving it
 	in  map[string][]int // res path -> indexes into Edges reaching it
 }
 
 // Build indexes the project at root (absolute, symlinks resolved).
-func Build(root string) (*Index, error) {
+func Build(root string) (*Index, error) { return Update(root, nil) }
+
+// Update indexes the project again, re-reading only the files whose size or
+// modification time changed since prev (nil: all of them). The result is
+// the same as a fresh Build; prev stays valid for calls still using it.
+func Update(root string, prev *Index) (*Index, error) {
 	start := time.Now()
 	ix := &Index{
 		Root:    root,
 		Files:   map[string]*File{},
 		ByUID:   map[string]string{},
 		Classes: map[string]string{},
+		cache:   map[string]*fileRead{},
 	}
 	src, err := detect.ReadRegular(filepath.Join(root, "project.godot"), detect.MaxConfigSize)
 	if err != nil {
@@ -126,7 +135,14 @@ func Build(root string) (*Index, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				files[i] = readFile(root, paths[i])
+				w := paths[i]
+				if prev != nil {
+					if c, ok := prev.cache[w.rel]; ok && c.Size == w.info.Size() && c.ModTime.Equal(w.info.ModTime()) {
+						files[i] = c
+						continue
+					}
+				}
+				files[i] = readFile(root, w)
 			}
 		})
 	}
@@ -147,7 +163,18 @@ func Build(root string) (*Index, error) {
 			asset := strings.TrimSuffix(f.Path, ".import")
 			imports[asset] = f.Import
 		default:
-			ix.Files[f.Path] = &f.File
+			// A copy: Build fills in derived fields (UID, Import), and a
+			// reused entry may be read by calls on prev at the same time.
+			c := f.File
+			ix.Files[f.Path] = &c
+		}
+	}
+	for i, f := range files {
+		if f != nil {
+			ix.cache[paths[i].rel] = f
+			if prev != nil && prev.cache[paths[i].rel] == f {
+				ix.Reused++
+			}
 		}
 	}
 	// Own uids: text headers, binary headers, sidecars, [remap] uid of .import.
