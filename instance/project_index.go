@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
@@ -45,6 +46,7 @@ func (p *projectIndex) current() (*index.Index, error) {
 // the folders the index walks.
 func fingerprint(root string) uint64 {
 	h := fnv.New64a()
+	var buf []byte
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if d != nil && d.IsDir() && p != root {
@@ -65,7 +67,10 @@ func fingerprint(root string) uint64 {
 		if err != nil {
 			return nil
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, info.Size(), info.ModTime().UnixNano())
+		buf = append(buf[:0], p...)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(info.Size()))
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(info.ModTime().UnixNano()))
+		h.Write(buf)
 		return nil
 	})
 	return h.Sum64()
