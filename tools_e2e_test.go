@@ -332,3 +332,33 @@ func TestEditsAreSeen(t *testing.T) {
 	out = s.check("check_project", nil)
 	mustHave(t, "after the edit", out, map[string]any{"kind": "missing_file", "file": "res://boss.gd", "target": "res://enemy.gd"})
 }
+
+// TestVersionsLayout: the original's <slug>/<version>/ layout. Standing
+// above two versions, calls go to the highest; slug/version picks one; and
+// get_version_info lists both.
+func TestVersionsLayout(t *testing.T) {
+	top := filepath.Join(t.TempDir(), "noxii")
+	for _, v := range []string{"0.15", "0.16"} {
+		dir := filepath.Join(top, v)
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "project.godot"), []byte("config_version=5\n[application]\nconfig/name=\"Noxii "+v+"\"\nconfig/features=PackedStringArray(\"4.3\")\n"), 0o644)
+	}
+	s := startRouter(t, newRouterEnv(t), top)
+	var d struct {
+		Project struct {
+			ID string `json:"id"`
+		} `json:"project"`
+		Confidence   string `json:"confidence"`
+		Alternatives []struct {
+			ID string `json:"id"`
+		} `json:"alternatives"`
+	}
+	s.call("debug_detection", nil, &d)
+	if d.Project.ID != "noxii/0.16" || d.Confidence != "medium" || len(d.Alternatives) != 1 || d.Alternatives[0].ID != "noxii/0.15" {
+		t.Fatalf("above two versions: %+v", d)
+	}
+	out := s.check("get_version_info", nil)
+	mustHave(t, "versions", out, map[string]any{"id": "noxii/0.16", "current": true}, map[string]any{"id": "noxii/0.15", "current": false})
+	out = s.check("get_project_info", map[string]any{"project": "noxii/0.15"})
+	mustContain(t, "explicit version", out, `"name":"Noxii 0.15"`, `"id":"noxii/0.15"`)
+}
