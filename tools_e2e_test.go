@@ -362,3 +362,63 @@ func TestVersionsLayout(t *testing.T) {
 	out = s.check("get_project_info", map[string]any{"project": "noxii/0.15"})
 	mustContain(t, "explicit version", out, `"name":"Noxii 0.15"`, `"id":"noxii/0.15"`)
 }
+
+// writeProject writes files (relative path -> content) under a new root.
+func writeProject(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "game")
+	for rel, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// TestSceneInheritanceAndOverrides: an instanced scene that inherits
+// another, and a parent scene overriding a node inside it, expand to one
+// node per path with the types, scripts and callbacks the engine would give.
+func TestSceneInheritanceAndOverrides(t *testing.T) {
+	root := writeProject(t, map[string]string{
+		"project.godot": "config_version=5\n[application]\nconfig/name=\"Inherit\"\nrun/main_scene=\"res://main.tscn\"\n",
+		"enemy.gd":      "class_name Enemy\nextends CharacterBody2D\n\nfunc _physics_process(delta):\n\tpass\n",
+		"red.gd":        "extends Enemy\n",
+		"enemy.tscn": `[gd_scene load_steps=2 format=3]
+[ext_resource type="Script" path="res://enemy.gd" id="1"]
+[node name="Enemy" type="CharacterBody2D"]
+script = ExtResource("1")
+[node name="Sprite" type="Sprite2D" parent="."]
+[node name="Shape" type="CollisionShape2D" parent="."]
+`,
+		"red.tscn": `[gd_scene load_steps=3 format=3]
+[ext_resource type="PackedScene" path="res://enemy.tscn" id="1"]
+[ext_resource type="Script" path="res://red.gd" id="2"]
+[node name="Red" instance=ExtResource("1")]
+script = ExtResource("2")
+[node name="Sprite" parent="."]
+modulate = Color(1, 0, 0, 1)
+`,
+		"main.tscn": `[gd_scene load_steps=2 format=3]
+[ext_resource type="PackedScene" path="res://red.tscn" id="1"]
+[node name="Main" type="Node2D"]
+[node name="Red" parent="." instance=ExtResource("1")]
+[node name="Sprite" parent="Red" groups=["tinted"]]
+`,
+	})
+	s := startRouter(t, newRouterEnv(t), root)
+	out := s.check("get_scene", map[string]any{"path": "res://main.tscn", "expand_instances": true})
+	mustContain(t, "expanded", out, `"total_nodes":4`)
+	mustHave(t, "expanded", out,
+		map[string]any{"path": "Red", "type": "CharacterBody2D", "script": "res://red.gd"},
+		map[string]any{"path": "Red/Sprite", "type": "Sprite2D", "groups": []string{"tinted"}},
+		map[string]any{"path": "Red/Shape", "type": "CollisionShape2D"})
+	out = s.check("get_active_nodes", map[string]any{"only_processing": true})
+	mustContain(t, "active", out, `"total":1`)
+	mustHave(t, "active", out, map[string]any{"path": "/root/Main/Red", "type": "CharacterBody2D", "callbacks": []string{"_physics_process"}})
+	out = s.check("get_active_nodes", nil)
+	mustContain(t, "active", out, `"total":4`)
+}

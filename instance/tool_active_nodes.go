@@ -3,7 +3,6 @@ package instance
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -53,17 +52,23 @@ func (s *Server) getActiveNodes(_ context.Context, req mcp.CallToolRequest) (*mc
 	}
 	out := ActiveNodes{Note: "static analysis: the tree as the scene files declare it; nodes added by code at run time are not known", Nodes: []ActiveNode{}}
 	var all []ActiveNode
-	callbacks := func(script string) []string {
-		cb := []string{}
-		if f, ok := ix.Files[script]; ok && f.Script != nil {
-			for _, fn := range f.Script.Functions {
-				if frameCallbacks[fn.Name] {
-					cb = append(cb, fn.Name)
-				}
+	at := map[string]int{} // node path -> index in all, to merge overrides
+	add := func(node ActiveNode) {
+		if i, ok := at[node.Path]; ok {
+			// A node the parent scene overrides inside an instanced scene:
+			// one node, the override's script and groups on top.
+			prev := &all[i]
+			if prev.Type == "" {
+				prev.Type = node.Type
 			}
+			if node.Script != "" {
+				prev.Script = node.Script
+			}
+			prev.Groups = append(prev.Groups, node.Groups...)
+			return
 		}
-		sort.Strings(cb)
-		return cb
+		at[node.Path] = len(all)
+		all = append(all, node)
 	}
 	var addScene func(scenePath, prefix string, depth int, seen map[string]bool)
 	addScene = func(scenePath, prefix string, depth int, seen map[string]bool) {
@@ -92,20 +97,15 @@ func (s *Server) getActiveNodes(_ context.Context, req mcp.CallToolRequest) (*mc
 				// An instance node is the root of the scene it instances:
 				// its type and script come from there unless overridden.
 				if n.Instance != "" {
-					if sub, ok := ix.Files[extPath(ix, scenePath, sc, n.Instance)]; ok && sub.Scene != nil && len(sub.Scene.Nodes) > 0 {
-						root := sub.Scene.Nodes[0]
-						if node.Type == "" {
-							node.Type = root.Type
-						}
-						if node.Script == "" && root.Script.Kind == "ext" {
-							node.Script = extPath(ix, sub.Path, sub.Scene, root.Script.ID)
-						}
+					typ, script := sceneRoot(ix, extPath(ix, scenePath, sc, n.Instance))
+					if node.Type == "" {
+						node.Type = typ
+					}
+					if node.Script == "" {
+						node.Script = script
 					}
 				}
-				if node.Script != "" {
-					node.Callbacks = callbacks(node.Script)
-				}
-				all = append(all, node)
+				add(node)
 			}
 			// An inherited root's instance is the scene it extends: its nodes
 			// are there too.
@@ -128,7 +128,7 @@ func (s *Server) getActiveNodes(_ context.Context, req mcp.CallToolRequest) (*mc
 			addScene(a.Path, prefix, 0, map[string]bool{a.Path: true})
 			continue
 		}
-		all = append(all, ActiveNode{Path: prefix, Scene: "res://project.godot", Script: a.Path, Callbacks: callbacks(a.Path), Groups: []string{}})
+		add(ActiveNode{Path: prefix, Scene: "res://project.godot", Script: a.Path, Groups: []string{}})
 	}
 	for _, e := range ix.Out("res://project.godot") {
 		if e.Kind == "main_scene" {
@@ -138,6 +138,11 @@ func (s *Server) getActiveNodes(_ context.Context, req mcp.CallToolRequest) (*mc
 				name = f.Scene.Nodes[0].Name
 			}
 			addScene(e.To, "/root/"+name, 0, map[string]bool{e.To: true})
+		}
+	}
+	for i := range all {
+		if all[i].Script != "" {
+			all[i].Callbacks = frameCallbacksOf(ix, all[i].Script)
 		}
 	}
 	if only {

@@ -216,15 +216,21 @@ func (s *Server) getScene(_ context.Context, req mcp.CallToolRequest) (*mcp.Call
 	for _, e := range f.Scene.Errors {
 		out.Problems = append(out.Problems, e.Error())
 	}
+	at := map[string]int{} // node path -> index in out.Nodes, to merge overrides when expanding
 	var add func(sc *resfile.File, scenePath, prefix, from string, depth int, seen map[string]bool)
 	add = func(sc *resfile.File, scenePath, prefix, from string, depth int, seen map[string]bool) {
 		for i, n := range sc.Nodes {
 			if prefix != "" && i == 0 {
-				continue // the instance node itself stands for the sub-scene's root
-			}
-			out.Total++
-			if len(out.Nodes) >= maxNodes {
-				out.Truncated = true
+				// The instance node stands for the sub-scene's root; an
+				// inherited sub-scene brings its base scene's nodes too.
+				if n.Inherited && depth < maxExpandDepth {
+					base := extPath(ix, scenePath, sc, n.Instance)
+					if sub, ok := ix.Files[base]; ok && sub.Scene != nil && !seen[base] {
+						seen[base] = true
+						add(sub.Scene, base, prefix, base, depth+1, seen)
+						delete(seen, base)
+					}
+				}
 				continue
 			}
 			node := SceneNode{Name: n.Name, Type: n.Type, Groups: append([]string{}, n.Groups...), Line: n.Line, From: from}
@@ -246,6 +252,36 @@ func (s *Server) getScene(_ context.Context, req mcp.CallToolRequest) (*mcp.Call
 			if from != "" {
 				node.Line = 0
 			}
+			if expand {
+				if k, ok := at[node.Path]; ok {
+					// The parent scene overrides a node of an instanced
+					// scene: one node, the override's script and groups on top.
+					prev := &out.Nodes[k]
+					if prev.Type == "" {
+						prev.Type = node.Type
+					}
+					if node.Script != "" {
+						prev.Script = node.Script
+					}
+					prev.Groups = append(prev.Groups, node.Groups...)
+					continue
+				}
+				if node.Instance != "" {
+					typ, script := sceneRoot(ix, node.Instance)
+					if node.Type == "" {
+						node.Type = typ
+					}
+					if node.Script == "" {
+						node.Script = script
+					}
+				}
+			}
+			out.Total++
+			if len(out.Nodes) >= maxNodes {
+				out.Truncated = true
+				continue
+			}
+			at[node.Path] = len(out.Nodes)
 			out.Nodes = append(out.Nodes, node)
 			if expand && node.Instance != "" && depth < maxExpandDepth && !seen[node.Instance] {
 				if sub, ok := ix.Files[node.Instance]; ok && sub.Scene != nil {

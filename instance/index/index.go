@@ -83,7 +83,8 @@ type Autoload struct {
 type Index struct {
 	Root     string
 	Files    map[string]*File
-	ByUID    map[string]string // uid://... -> res path
+	ByUID    map[string]string // uid://... -> res path (the first by path when several files carry one uid)
+	dupUID   map[string]bool   // uids carried by more than one file
 	Classes  map[string]string // class_name -> res path of its script
 	Config   *gdtext.Config
 	Autoload []Autoload
@@ -113,6 +114,7 @@ func Update(root string, prev *Index) (*Index, error) {
 		ByUID:   map[string]string{},
 		Classes: map[string]string{},
 		cache:   map[string]*fileRead{},
+		dupUID:  map[string]bool{},
 	}
 	src, err := detect.ReadRegular(filepath.Join(root, "project.godot"), detect.MaxConfigSize)
 	if err != nil {
@@ -178,7 +180,10 @@ func Update(root string, prev *Index) (*Index, error) {
 		}
 	}
 	// Own uids: text headers, binary headers, sidecars, [remap] uid of .import.
-	for p, f := range ix.Files {
+	// In path order, so that a uid two files carry (a scene copied outside
+	// the editor) always goes to the same one.
+	for _, p := range ix.sortedPaths("") {
+		f := ix.Files[p]
 		switch {
 		case f.Scene != nil && f.Scene.UID != "":
 			f.UID = f.Scene.UID
@@ -197,7 +202,11 @@ func Update(root string, prev *Index) (*Index, error) {
 			}
 		}
 		if f.UID != "" {
-			ix.ByUID[f.UID] = p
+			if _, taken := ix.ByUID[f.UID]; taken {
+				ix.dupUID[f.UID] = true
+			} else {
+				ix.ByUID[f.UID] = p
+			}
 		}
 	}
 	// An .import whose asset is absent still records the asset's uid: a

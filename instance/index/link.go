@@ -138,15 +138,31 @@ func (ix *Index) exists(res string) bool {
 // resolve follows a reference by uid and/or path. It returns the target's
 // res path; ok is false when the reference is broken, with a problem kind.
 func (ix *Index) resolve(from, written, id string) (target string, ok bool, kind string) {
+	if strings.HasPrefix(written, "uid://") {
+		id, written = written, "" // a uid written where a path may stand
+	}
+	var pathTarget string
+	if written != "" {
+		pathTarget = absolute(from, written)
+	}
 	if id != "" {
 		if p, known := ix.ByUID[id]; known {
-			return p, ix.exists(p), "missing_file"
+			switch {
+			case ix.exists(p) && (pathTarget == "" || p == pathTarget || !ix.exists(pathTarget) || !ix.dupUID[id]):
+				return p, true, ""
+			case pathTarget != "" && ix.exists(pathTarget):
+				// The uid's file is gone (only an orphan .import names it),
+				// or the uid is on several files and the path names one of
+				// them: the engine loads the path.
+				return pathTarget, true, ""
+			}
+			return p, false, "missing_file"
 		}
 	}
 	if written == "" {
 		return "", false, "unknown_uid"
 	}
-	target = absolute(from, written)
+	target = pathTarget
 	if !strings.HasPrefix(target, "res://") {
 		return target, true, "" // user:// and OS paths are outside the project's graph
 	}
@@ -161,7 +177,12 @@ func (ix *Index) resolve(from, written, id string) (target string, ok bool, kind
 
 // ref records one reference: an edge when it resolves, a problem when not.
 func (ix *Index) ref(from string, line int, kind, written, id, detail string) {
-	target, ok, why := ix.resolve(from, written, id)
+	ix.refAt(from, from, line, kind, written, id, detail)
+}
+
+// refAt is ref with relative paths taken from base's folder.
+func (ix *Index) refAt(from, base string, line int, kind, written, id, detail string) {
+	target, ok, why := ix.resolve(base, written, id)
 	if ok {
 		if strings.HasPrefix(target, "res://") {
 			ix.Edges = append(ix.Edges, Edge{From: from, To: target, Kind: kind, Line: line, Detail: detail})
@@ -173,6 +194,9 @@ func (ix *Index) ref(from string, line int, kind, written, id, detail string) {
 		what = id
 	}
 	msg := fmt.Sprintf("%s reference to %s: no such file", kind, what)
+	if strings.HasPrefix(target, "res://") && written != "" && target != absolute(base, written) {
+		msg = fmt.Sprintf("%s reference to %s: it leads to %s, which is missing", kind, what, target)
+	}
 	if why == "unknown_uid" {
 		msg = fmt.Sprintf("%s reference to %s: unknown uid %s and no file at the path", kind, what, id)
 		if written == "" {
@@ -318,23 +342,22 @@ func (ix *Index) linkScriptRefs(p string, s *gdscript.Script, lineOffset int) {
 		if l.Dynamic || l.Path == "" {
 			continue
 		}
-		id := uidOf(l.Path)
-		written := l.Path
-		if id != "" {
-			written = ""
+		base := p
+		if l.Kind == "load" {
+			// load() localizes a relative path against res://, not the
+			// script's folder (preload and extends use the folder).
+			base = "res://project.godot"
 		}
-		ix.ref(p, l.Line+lineOffset, l.Kind, written, id, "")
+		ix.refAt(p, base, l.Line+lineOffset, l.Kind, l.Path, "", "")
 	}
 	for _, r := range s.Paths {
-		if strings.ContainsAny(r.Path, "%{*") || strings.HasSuffix(r.Path, "/") {
-			continue // a pattern or a folder, not one file
+		// Only whole file paths: "res://levels/level_" + str(n) is a
+		// prefix being built, and "res://levels/" a folder.
+		if strings.ContainsAny(r.Path, "%{*") || strings.HasSuffix(r.Path, "/") ||
+			(!strings.HasPrefix(r.Path, "uid://") && path.Ext(r.Path) == "") {
+			continue
 		}
-		id := uidOf(r.Path)
-		written := r.Path
-		if id != "" {
-			written = ""
-		}
-		ix.ref(p, r.Line+lineOffset, "load", written, id, "string")
+		ix.refAt(p, "res://project.godot", r.Line+lineOffset, "load", r.Path, "", "string")
 	}
 	seen := map[string]bool{}
 	for _, t := range s.TypeRefs {
