@@ -19,8 +19,9 @@
 // Edge kinds: extends, preload, load (constant load() and res:// strings in
 // code), ext_resource, instance (instanced scenes and placeholders), script
 // (script attachment), signal (a scene's connection to the script of its
-// target node), autoload, main_scene, plugin, class (a use of a
-// class_name), import (an .import file to its source asset).
+// target node), autoload, main_scene, plugin, setting (another project
+// setting naming a file: default environment, theme, bus layout, ...), class
+// (a use of a class_name).
 //
 // # Engine classes
 //

@@ -393,6 +393,33 @@ func (ix *Index) linkProject() {
 			ix.projectRef(from, lineOf("application/config/icon"), "ext_resource", s)
 		}
 	}
+	// Every other setting that names a project file: default environment,
+	// theme, bus layout, boot splash, translations, cursors, ...
+	handled := map[string]bool{"application/run/main_scene": true, "application/config/icon": true, "editor_plugins/enabled": true}
+	for _, e := range cfg.Entries {
+		name := e.Key
+		if e.Section != "" {
+			name = e.Section + "/" + e.Key
+		}
+		if handled[name] || e.Section == "autoload" || e.Section == "" || e.Section == "input" {
+			continue
+		}
+		for _, str := range resStrings(e.Value, 0) {
+			if i := strings.LastIndexByte(str, ':'); i > len("res://") && !strings.Contains(str[i:], "/") {
+				str = str[:i] // a translation remap: "res://a.wav:es"
+			}
+			if requiredSetting(name) {
+				ix.ref(from, e.Pos.Line, "setting", bareToRes(str), "", name)
+				continue
+			}
+			// Other settings may name optional files (GDNative singletons,
+			// translations not shipped): an edge when they resolve, no
+			// problem when they do not.
+			if target, ok, _ := ix.resolve(from, bareToRes(str), ""); ok && strings.HasPrefix(target, "res://") {
+				ix.Edges = append(ix.Edges, Edge{From: from, To: target, Kind: "setting", Line: e.Pos.Line, Detail: name})
+			}
+		}
+	}
 	for _, e := range cfg.Section("autoload") {
 		s, _ := e.Value.AsString()
 		a := Autoload{Name: e.Key, Singleton: strings.HasPrefix(s, "*"), Written: strings.TrimPrefix(s, "*"), Line: e.Pos.Line}
@@ -423,6 +450,41 @@ func (ix *Index) linkProject() {
 			}
 		}
 	}
+}
+
+// requiredSetting reports the project settings whose file the engine loads
+// at start: a missing one is a broken reference.
+func requiredSetting(name string) bool {
+	switch name {
+	case "rendering/environment/default_environment", // Godot 3
+		"gui/theme/custom",
+		"gui/theme/custom_font",
+		"audio/buses/default_bus_layout",
+		"audio/default_bus_layout", // Godot 3
+		"application/boot_splash/image",
+		"display/mouse_cursor/custom_image":
+		return true
+	}
+	return false
+}
+
+// resStrings lists the res:// and uid:// strings inside a value (arrays,
+// PackedStringArray and other constructors included), bounded in depth.
+func resStrings(v gdtext.Value, depth int) []string {
+	if depth > 8 {
+		return nil
+	}
+	if s, ok := v.AsString(); ok {
+		if strings.HasPrefix(s, "res://") || strings.HasPrefix(s, "uid://") {
+			return []string{s}
+		}
+		return nil
+	}
+	var out []string
+	for _, it := range v.Items {
+		out = append(out, resStrings(it, depth+1)...)
+	}
+	return out
 }
 
 // projectRef is a project.godot reference that may be a uid or a bare path.

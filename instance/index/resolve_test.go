@@ -93,6 +93,18 @@ func TestResolutionRules(t *testing.T) {
 			t.Fatalf("edges: %+v", ix.Edges)
 		}
 	})
+	t.Run("project settings that name files", func(t *testing.T) {
+		ix := buildProject(t, map[string]string{
+			"project.godot": project + "[rendering]\nenvironment/default_environment=\"res://default_env.tres\"\n[gui]\ntheme/custom=\"res://theme.tres\"\n[internationalization]\nlocale/translations=PackedStringArray(\"res://missing.po\")\n",
+			"theme.tres":    "[gd_resource type=\"Theme\" format=3]\n[resource]\n",
+		})
+		if len(ix.Problems) != 1 || ix.Problems[0].Missing != "res://default_env.tres" {
+			t.Fatalf("problems: %+v", ix.Problems)
+		}
+		if !hasEdge(ix, "res://project.godot", "res://theme.tres", "setting") {
+			t.Fatalf("edges: %+v", ix.Edges)
+		}
+	})
 	t.Run("engine classes used only from scripts", func(t *testing.T) {
 		ix := buildProject(t, map[string]string{
 			"project.godot": project,
