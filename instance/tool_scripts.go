@@ -196,6 +196,7 @@ type InnerClass struct {
 type Outline struct {
 	ClassName string       `json:"class_name"`
 	Extends   string       `json:"extends"`
+	Inner     string       `json:"extends_inner,omitempty" jsonschema:"the inner class of extends \"res://a.gd\".Inner"`
 	Tool      bool         `json:"tool"`
 	Icon      string       `json:"icon,omitempty"`
 	Signals   []Signal     `json:"signals"`
@@ -231,7 +232,7 @@ func outlineOf(sc *gdscript.Script) Outline {
 	if sc == nil {
 		return o
 	}
-	o.ClassName, o.Extends, o.Tool, o.Icon = sc.ClassName, sc.Extends, sc.Tool, sc.Icon
+	o.ClassName, o.Extends, o.Inner, o.Tool, o.Icon = sc.ClassName, sc.Extends, sc.ExtendsInner, sc.Tool, sc.Icon
 	o.Signals, o.Functions = signalsOf(sc), functionsOf(sc)
 	for _, v := range sc.Variables {
 		o.Variables = append(o.Variables, Variable{Name: v.Name, Line: v.Line, Type: v.Type, Exported: v.Exported, Export: v.Export, Onready: v.Onready, Static: v.Static})

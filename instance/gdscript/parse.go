@@ -916,6 +916,19 @@ func (p *parser) function(s *Script, m modifiers) {
 	} else {
 		p.errorf(p.tok().Pos, "expected '(' after 'func %s', found %s", f.Name, describe(*p.tok()))
 	}
+	// Godot 3 passes constructor arguments to the parent's _init with
+	// `func _init(a).(a):`.
+	if isOp(p.tok(), ".") && isOp(p.at(p.i+1), "(") {
+		p.i += 2
+		for depth := 1; depth > 0 && p.tok().Kind != EOF; p.i++ {
+			switch {
+			case isOp(p.tok(), "("):
+				depth++
+			case isOp(p.tok(), ")"):
+				depth--
+			}
+		}
+	}
 	if isOp(p.tok(), "->") {
 		p.i++
 		f.ReturnType = p.typeExpr(true, "'->'")

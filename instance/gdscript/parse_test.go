@@ -268,3 +268,16 @@ func TestErrorString(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestGodot3SuperInit(t *testing.T) {
+	s := Parse([]byte("extends \"res://base.gd\"\n\nfunc _init(a, b).(a):\n\tsetup(b)\n\nfunc setup(x):\n\tpass\n"))
+	if len(s.Errors) != 0 {
+		t.Fatalf("errors: %v", s.Errors)
+	}
+	if len(s.Functions) != 2 || s.Functions[0].Name != "_init" || len(s.Functions[0].Params) != 2 || s.Functions[0].EndLine != 4 {
+		t.Fatalf("functions: %+v", s.Functions)
+	}
+	if len(s.Functions[0].Calls) != 1 || s.Functions[0].Calls[0].Name != "setup" {
+		t.Fatalf("calls: %+v", s.Functions[0].Calls)
+	}
+}

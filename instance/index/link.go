@@ -2,6 +2,7 @@ package index
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -64,7 +65,7 @@ func (ix *Index) link() {
 			ix.linkScript(p, f.Script, 0, engine)
 		}
 		if f.Err != nil && (f.Scene != nil || f.Script != nil || f.lfs) {
-			ix.Problems = append(ix.Problems, Problem{Kind: "parse_error", File: p, Message: f.Err.Error()})
+			ix.Problems = append(ix.Problems, Problem{Kind: "parse_error", File: p, Line: errLine(f), Message: f.Err.Error()})
 		}
 		if f.Scene != nil && f.Scene.Format == 1 {
 			ix.Problems = append(ix.Problems, Problem{Kind: "unsupported", File: p, Message: "a Godot 2 file (format=1)"})
@@ -95,6 +96,18 @@ func (ix *Index) link() {
 		}
 		return a.Line < b.Line
 	})
+}
+
+// errLine is the line of a file's first parse error, 0 when unknown.
+func errLine(f *File) int {
+	if f.Script != nil && len(f.Script.Errors) > 0 {
+		return f.Script.Errors[0].Pos.Line
+	}
+	var ge *gdtext.Error
+	if errors.As(f.Err, &ge) {
+		return ge.Pos.Line
+	}
+	return 0
 }
 
 // cleanRes normalizes a res:// path ("res://a/../b" -> "res://b").

@@ -116,3 +116,13 @@ func TestResolutionRules(t *testing.T) {
 		}
 	})
 }
+
+func TestParseErrorHasLine(t *testing.T) {
+	ix := buildProject(t, map[string]string{
+		"project.godot": "config_version=5\n",
+		"bad.gd":        "extends Node\n\nfunc f(:\n\tpass\n",
+	})
+	if len(ix.Problems) != 1 || ix.Problems[0].Kind != "parse_error" || ix.Problems[0].Line != 3 {
+		t.Fatalf("problems: %+v", ix.Problems)
+	}
+}
