@@ -160,6 +160,10 @@ func TestEveryToolEndToEnd(t *testing.T) {
 			map[string]any{"file": "res://player.gd", "line": 1, "kind": "declaration"})
 		out = s.check("find_references", map[string]any{"target": "died"})
 		mustContain(t, "signal refs", out, `"target_kind":"signal"`, `"kind":"emit"`, `"kind":"connect"`, `"kind":"connection"`)
+		// bullet.gd extends projectile.gd by path; no class_name there, so
+		// check the by-path rule on the class the fixture has: Player.
+		out = s.check("find_references", map[string]any{"target": "Player", "kind": "class"})
+		mustHave(t, "class refs", out, map[string]any{"file": "res://player.gd", "kind": "declaration"})
 		out = s.check("find_references", map[string]any{"target": "res://player.tscn"})
 		mustContain(t, "file refs", out, `"file":"res://main.tscn"`, `"kind":"instance"`)
 		out = s.check("find_references", map[string]any{"target": "Sprite", "kind": "node"})
@@ -387,6 +391,7 @@ func TestSceneInheritanceAndOverrides(t *testing.T) {
 		"project.godot": "config_version=5\n[application]\nconfig/name=\"Inherit\"\nrun/main_scene=\"res://main.tscn\"\n",
 		"enemy.gd":      "class_name Enemy\nextends CharacterBody2D\n\nfunc _physics_process(delta):\n\tpass\n",
 		"red.gd":        "extends Enemy\n",
+		"boss.gd":       "extends \"res://enemy.gd\"\n\nsignal died\n\nfunc f():\n\tawait died\n",
 		"enemy.tscn": `[gd_scene load_steps=2 format=3]
 [ext_resource type="Script" path="res://enemy.gd" id="1"]
 [node name="Enemy" type="CharacterBody2D"]
@@ -421,4 +426,9 @@ modulate = Color(1, 0, 0, 1)
 	mustHave(t, "active", out, map[string]any{"path": "/root/Main/Red", "type": "CharacterBody2D", "callbacks": []string{"_physics_process"}})
 	out = s.check("get_active_nodes", nil)
 	mustContain(t, "active", out, `"total":4`)
+	out = s.check("find_references", map[string]any{"target": "Enemy"})
+	mustHave(t, "class refs", out, map[string]any{"file": "res://boss.gd", "kind": "extends", "detail": "by path"},
+		map[string]any{"file": "res://red.gd", "kind": "extends"})
+	out = s.check("find_references", map[string]any{"target": "died", "kind": "signal"})
+	mustHave(t, "awaited", out, map[string]any{"file": "res://boss.gd", "line": 6, "kind": "await"})
 }

@@ -151,6 +151,14 @@ func classRefs(ix *index.Index, name string) []Reference {
 			}
 		}
 	})
+	// Scripts extending the class's script by path: extends "res://x.gd".
+	if script, ok := ix.Classes[name]; ok {
+		for _, e := range ix.In(script) {
+			if e.Kind == "extends" && e.Detail == "" {
+				refs = append(refs, Reference{File: e.From, Line: e.Line, Kind: "extends", Detail: "by path"})
+			}
+		}
+	}
 	// Scenes and resources whose script class is the name.
 	for _, p := range ix.Paths("") {
 		if f := ix.Files[p]; f.Scene != nil && f.Scene.ScriptClass == name {

@@ -29,6 +29,7 @@ func Parse(src []byte) *Script {
 	s := &Script{}
 	p.root = s
 	p.classBody(s, false)
+	p.awaitedSignals()
 	if len(p.errs) > 0 {
 		sort.SliceStable(p.errs, func(i, j int) bool {
 			a, b := p.errs[i].Pos, p.errs[j].Pos

@@ -1,6 +1,7 @@
 package gdscript
 
 import (
+	"fmt"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -279,5 +280,19 @@ func TestGodot3SuperInit(t *testing.T) {
 	}
 	if len(s.Functions[0].Calls) != 1 || s.Functions[0].Calls[0].Name != "setup" {
 		t.Fatalf("calls: %+v", s.Functions[0].Calls)
+	}
+}
+
+func TestAwaitedSignals(t *testing.T) {
+	s := Parse([]byte("extends Node\n\nfunc f():\n\tawait get_tree().process_frame\n\tawait timer.timeout\n\tawait died\n\tawait self.load_done()\n\tyield(get_tree().create_timer(1.0), \"timeout\")\n"))
+	var got []string
+	for _, u := range s.SignalUses {
+		if u.Kind == "await" {
+			got = append(got, fmt.Sprintf("%s@%d", u.Signal, u.Line))
+		}
+	}
+	want := []string{"timeout@5", "died@6", "timeout@8"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("awaited signals = %v, want %v", got, want)
 	}
 }

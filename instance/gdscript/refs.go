@@ -300,3 +300,46 @@ func seen[T any](d *dedup, list []T, name string, line int, nameOf func(*T) stri
 	}
 	return false
 }
+
+// awaitedSignals records the signals a script waits for: `await sig`,
+// `await obj.sig` (Godot 4, not followed by a call) and `yield(obj, "sig")`
+// (Godot 3), as signal uses of kind "await".
+func (p *parser) awaitedSignals() {
+	toks := p.toks
+	for i := 0; i < len(toks); i++ {
+		t := &toks[i]
+		switch {
+		case t.Kind == Keyword && t.Text == "await":
+			j := i + 1
+			var last *Token
+			for j < len(toks) && toks[j].Kind == Identifier {
+				last = &toks[j]
+				if j+1 < len(toks) && isOp(&toks[j+1], ".") {
+					j += 2
+					continue
+				}
+				j++
+				break
+			}
+			if last != nil && (j >= len(toks) || !isOp(&toks[j], "(")) {
+				p.root.SignalUses = append(p.root.SignalUses, SignalUse{Signal: last.Text, Line: t.Pos.Line, Kind: "await"})
+			}
+		case (t.Kind == Identifier || t.Kind == Keyword) && t.Text == "yield" && i+1 < len(toks) && isOp(&toks[i+1], "("):
+			depth := 0
+			for j := i + 1; j < len(toks) && toks[j].Kind != EOF; j++ {
+				switch {
+				case isOp(&toks[j], "("):
+					depth++
+				case isOp(&toks[j], ")"):
+					depth--
+					if depth == 0 {
+						if j-2 > i && toks[j-1].Kind == String && isOp(&toks[j-2], ",") {
+							p.root.SignalUses = append(p.root.SignalUses, SignalUse{Signal: toks[j-1].Text, Line: t.Pos.Line, Kind: "await"})
+						}
+						j = len(toks)
+					}
+				}
+			}
+		}
+	}
+}
