@@ -1,10 +1,10 @@
 package gdscript
 
 import (
-	"fmt"
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
