@@ -104,7 +104,9 @@ func openStore(log *slog.Logger) (*store.Store, string) {
 		log.Warn("no state folder; registry kept in memory", "err", err)
 		return nil, err.Error()
 	}
-	st, err := store.Open(path, &store.Options{Timeout: 500 * time.Millisecond, Logger: log})
+	// A short wait: a second client's router (until the shared daemon of #5)
+	// finds the file locked and must not delay its initialize for long.
+	st, err := store.Open(path, &store.Options{Timeout: 50 * time.Millisecond, Logger: log})
 	if err != nil {
 		log.Warn("registry unavailable; kept in memory for this session", "err", err)
 		return nil, err.Error()

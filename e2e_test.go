@@ -460,3 +460,26 @@ func TestDetectCommand(t *testing.T) {
 		t.Fatalf("version: %v %s", err, out)
 	}
 }
+
+// TestSecondRouterWithLockedStore: two clients, two routers, one state
+// folder. The second finds the bbolt file locked, says so, and works.
+func TestSecondRouterWithLockedStore(t *testing.T) {
+	g4 := corpus(t, "godot4-demos/2d/platformer")
+	env := newRouterEnv(t)
+	first := startRouter(t, env, g4)
+	if rep := first.instances(); !rep.Store.Available {
+		t.Fatalf("first router has no store: %+v", rep.Store)
+	}
+	second := startRouter(t, env, g4)
+	rep := second.instances()
+	if rep.Store.Available || !strings.Contains(rep.Store.Problem, "lock") {
+		t.Fatalf("second router's store: %+v", rep.Store)
+	}
+	var p projectInfo
+	if res := second.call("get_project_info", nil, &p); res.IsError || p.Name != "Platformer 2D" {
+		t.Fatalf("second router: %s", resultText(res))
+	}
+	if res := first.call("get_project_info", nil, &p); res.IsError {
+		t.Fatalf("first router: %s", resultText(res))
+	}
+}
