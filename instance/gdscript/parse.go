@@ -911,17 +911,19 @@ func (p *parser) function(s *Script, m modifiers) {
 		}
 	}
 	p.callSeen = dedup{}
+	hadParams := false
 	if isOp(p.tok(), "(") {
 		p.i++
 		f.Params = p.params(&f.Calls)
+		hadParams = true
 	} else {
 		p.errorf(p.tok().Pos, "expected '(' after 'func %s', found %s", f.Name, describe(*p.tok()))
 	}
 	// Godot 3 passes constructor arguments to the parent's _init with
-	// `func _init(a).(a):`.
-	if isOp(p.tok(), ".") && isOp(p.at(p.i+1), "(") {
+	// `func _init(a).(a):`. The arguments stay on the signature's line.
+	if hadParams && isOp(p.tok(), ".") && isOp(p.at(p.i+1), "(") {
 		p.i += 2
-		for depth := 1; depth > 0 && p.tok().Kind != EOF; p.i++ {
+		for depth := 1; depth > 0 && p.tok().Kind != EOF && p.tok().Kind != Newline; p.i++ {
 			switch {
 			case isOp(p.tok(), "("):
 				depth++
@@ -934,7 +936,7 @@ func (p *parser) function(s *Script, m modifiers) {
 		p.i++
 		f.ReturnType = p.typeExpr(true, "'->'")
 	}
-	f.EndLine = p.lastLine(p.i-1, p.i)
+	f.EndLine = max(p.lastLine(p.i-1, p.i), f.Line)
 	switch t := p.tok(); {
 	case isOp(t, ":"):
 		p.i++
