@@ -17,8 +17,8 @@ import (
 	"github.com/godot-mcp-router/godot-mcp-router/instance/mcpconn"
 )
 
-// Version is reported as the MCP server version of an instance; main sets
-// the build's version through Options.
+// defaultVersion is the MCP server version an instance reports when
+// Options.Version is empty; main passes the build's version.
 const defaultVersion = "dev"
 
 // Options tunes a Server. The zero value means the defaults.
