@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
 )
 
 // FileCounts says how many files of each kind a project holds.
@@ -66,5 +68,25 @@ func countFiles(root string) FileCounts {
 		}
 		return nil
 	})
+	return c
+}
+
+// countIndexed counts the files of an index by kind: the same files
+// countFiles finds, without walking the tree again.
+func countIndexed(ix *index.Index) FileCounts {
+	var c FileCounts
+	for _, f := range ix.Files {
+		c.Files++
+		switch f.Ext {
+		case ".tscn", ".scn", ".escn":
+			c.Scenes++
+		case ".gd", ".cs":
+			c.Scripts++
+		case ".tres", ".res":
+			c.Resources++
+		case ".gdshader", ".shader", ".gdshaderinc":
+			c.Shaders++
+		}
+	}
 	return c
 }

@@ -161,8 +161,10 @@ func (s *Server) projectInfo() (ProjectInfo, error) {
 			info.Plugins = append(info.Plugins, Plugin{Path: p, Exists: s.resExists(p)})
 		}
 	}
-	info.Counts = countFiles(s.root)
-	if ix, err := s.index.current(); err == nil {
+	if ix, err := s.index.current(); err != nil {
+		info.Counts = countFiles(s.root)
+	} else {
+		info.Counts = countIndexed(ix)
 		info.Classes = len(ix.Classes)
 		info.Broken = len(ix.Problems)
 		if strings.HasPrefix(info.MainScene, "uid://") {
