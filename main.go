@@ -19,9 +19,9 @@ usage:
   godot-mcp-router detect [DIR]       show which project DIR (default: here) resolves to, and why
   godot-mcp-router version            print the version
   godot-mcp-router instance ...       the per-project backend (started by the router)
-
-Run "godot-mcp-router -h" for the serving flags and environment variables.
 `
+
+const moreHelp = "\nRun \"godot-mcp-router -h\" for the serving flags and environment variables.\n"
 
 func main() {
 	args := os.Args[1:]
@@ -40,9 +40,9 @@ func main() {
 	case "version":
 		fmt.Println("godot-mcp-router", version)
 	case "help":
-		fmt.Print(usage)
+		fmt.Print(usage, moreHelp)
 	default:
-		fmt.Fprintf(os.Stderr, "godot-mcp-router: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(os.Stderr, "godot-mcp-router: unknown command %q\n\n%s%s", cmd, usage, moreHelp)
 		os.Exit(2)
 	}
 	if err != nil {
