@@ -94,7 +94,8 @@ type Index struct {
 	Took     time.Duration
 	Reused   int // files taken from the previous index unchanged (Update)
 
-	cache map[string]*fileRead // what was read, by relative path: the next Update reuses it
+	cache  map[string]*fileRead // what was read, by relative path: the next Update reuses it
+	engine map[string]bool      // engine class names, while linking
 
 	out map[string][]int // res path -> indexes into Edges leaving it
 	in  map[string][]int // res path -> indexes into Edges reaching it

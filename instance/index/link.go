@@ -55,7 +55,8 @@ func (ix *Index) classes() {
 
 // link resolves every reference into edges and problems.
 func (ix *Index) link() {
-	engine := engineClasses()
+	ix.engine = engineClasses()
+	engine := ix.engine
 	for _, p := range ix.sortedPaths("") {
 		f := ix.Files[p]
 		switch {
@@ -259,7 +260,14 @@ func (ix *Index) linkScene(f *File) {
 	for _, sub := range sc.SubResources {
 		if sub.Type == "GDScript" && sub.Source != "" {
 			s := gdscript.Parse([]byte(sub.Source))
-			ix.linkScriptRefs(f.Path, s, sub.Line)
+			// Line 1 of the source is the line of `script/source = "`.
+			offset := sub.Line
+			for _, pr := range sub.Props {
+				if pr.Name == "script/source" {
+					offset = pr.Line - 1
+				}
+			}
+			ix.linkScript(f.Path, s, offset, ix.engine)
 		}
 	}
 	// A connection ties the scene to the script of the node that handles it.
@@ -299,15 +307,15 @@ func (ix *Index) linkScript(p string, s *gdscript.Script, lineOffset int, engine
 			if i := strings.Index(written, "\"."); i > 0 { // extends "res://a.gd".Inner
 				written = written[:i]
 			}
-			ix.ref(p, s.ExtendsLine, "extends", written, uidOf(written), "")
+			ix.ref(p, s.ExtendsLine+lineOffset, "extends", written, uidOf(written), "")
 		} else {
 			base := strings.SplitN(s.Extends, ".", 2)[0]
 			if target, ok := ix.Classes[base]; ok {
 				if target != p {
-					ix.Edges = append(ix.Edges, Edge{From: p, To: target, Kind: "extends", Line: s.ExtendsLine, Detail: base})
+					ix.Edges = append(ix.Edges, Edge{From: p, To: target, Kind: "extends", Line: s.ExtendsLine + lineOffset, Detail: base})
 				}
 			} else if !engine[base] && !ix.usedAsType(base) {
-				ix.Problems = append(ix.Problems, Problem{Kind: "unresolved_extends", File: p, Line: s.ExtendsLine, Target: base,
+				ix.Problems = append(ix.Problems, Problem{Kind: "unresolved_extends", File: p, Line: s.ExtendsLine + lineOffset, Target: base,
 					Message: fmt.Sprintf("extends %s: neither an engine class nor a class_name of this project", base)})
 			}
 		}

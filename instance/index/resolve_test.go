@@ -126,3 +126,33 @@ func TestParseErrorHasLine(t *testing.T) {
 		t.Fatalf("problems: %+v", ix.Problems)
 	}
 }
+
+func TestBuiltInScriptReferences(t *testing.T) {
+	ix := buildProject(t, map[string]string{
+		"project.godot": "config_version=5\n",
+		"base.gd":       "extends Node\n",
+		"main.tscn": `[gd_scene load_steps=2 format=3]
+
+[sub_resource type="GDScript" id="GDScript_1"]
+script/source = "extends \"res://nope.gd\"
+
+const B = preload(\"res://base.gd\")
+"
+
+[node name="Main" type="Node"]
+script = SubResource("GDScript_1")
+`,
+	})
+	if len(ix.Problems) != 1 || ix.Problems[0].Kind != "missing_file" || ix.Problems[0].File != "res://main.tscn" || ix.Problems[0].Line != 4 {
+		t.Fatalf("problems: %+v", ix.Problems)
+	}
+	found := false
+	for _, e := range ix.Edges {
+		if e.From == "res://main.tscn" && e.To == "res://base.gd" && e.Kind == "preload" && e.Line == 6 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("edges: %+v", ix.Edges)
+	}
+}
