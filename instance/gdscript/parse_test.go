@@ -296,3 +296,14 @@ func TestAwaitedSignals(t *testing.T) {
 		t.Fatalf("awaited signals = %v, want %v", got, want)
 	}
 }
+
+func TestGetNodeWithNodePath(t *testing.T) {
+	s := Parse([]byte("extends Node\n\nfunc f():\n\tvar a = get_node(NodePath(\"HUD/Score\"))\n\tvar b = get_node(\"HUD/Lives\")\n"))
+	var got []string
+	for _, n := range s.NodePaths {
+		got = append(got, fmt.Sprintf("%s@%d", n.Path, n.Line))
+	}
+	if fmt.Sprint(got) != "[HUD/Score@4 HUD/Lives@5]" {
+		t.Fatalf("node paths = %v", got)
+	}
+}

@@ -186,6 +186,12 @@ func (p *parser) callRef(t *Token, calls *[]Call, i int) {
 		if k := p.constArg(i); k >= 0 {
 			p.root.NodePaths = append(p.root.NodePaths, NodePathRef{Path: p.toks[k].Text, Line: p.toks[k].Pos.Line, Kind: "get_node"})
 			p.muteUntil = max(p.muteUntil, k+1)
+		} else if isOp(p.at(i+1), "(") && isID(p.at(i+2), "NodePath") && isOp(p.at(i+3), "(") &&
+			p.at(i+4).Kind == String && isOp(p.at(i+5), ")") && isOp(p.at(i+6), ")") {
+			// get_node(NodePath("A/B"))
+			k := i + 4
+			p.root.NodePaths = append(p.root.NodePaths, NodePathRef{Path: p.toks[k].Text, Line: p.toks[k].Pos.Line, Kind: "get_node"})
+			p.muteUntil = max(p.muteUntil, k+1)
 		}
 	}
 	p.addCall(calls, name, line)
