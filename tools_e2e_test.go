@@ -160,8 +160,8 @@ func TestEveryToolEndToEnd(t *testing.T) {
 			map[string]any{"file": "res://player.gd", "line": 1, "kind": "declaration"})
 		out = s.check("find_references", map[string]any{"target": "died"})
 		mustContain(t, "signal refs", out, `"target_kind":"signal"`, `"kind":"emit"`, `"kind":"connect"`, `"kind":"connection"`)
-		// bullet.gd extends projectile.gd by path; no class_name there, so
-		// check the by-path rule on the class the fixture has: Player.
+		// The same class asked for by an explicit kind. (Scripts extending a
+		// class's script by path: TestSceneInheritanceAndOverrides.)
 		out = s.check("find_references", map[string]any{"target": "Player", "kind": "class"})
 		mustHave(t, "class refs", out, map[string]any{"file": "res://player.gd", "kind": "declaration"})
 		out = s.check("find_references", map[string]any{"target": "res://player.tscn"})
