@@ -2,6 +2,8 @@ package index
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"os"
@@ -104,11 +106,22 @@ type Index struct {
 // Build indexes the project at root (absolute, symlinks resolved).
 func Build(root string) (*Index, error) { return Update(root, nil) }
 
-// Update indexes the project again, re-reading only the files whose size or
-// modification time changed since prev (nil: all of them). The result is
-// the same as a fresh Build; prev stays valid for calls still using it.
+// Update indexes the project again. A file whose size and modification time
+// are those prev recorded is taken from prev as it is; one whose content
+// hash is prev's (a touch, a git checkout of the same bytes) keeps its
+// parsed summary; the rest are read and parsed. The result is the same as a
+// fresh Build. When nothing changed at all, Update returns prev itself: no
+// file is read and nothing is linked again. prev stays valid for calls still
+// using it.
 func Update(root string, prev *Index) (*Index, error) {
 	start := time.Now()
+	paths, err := walk(root)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev.Root == root && prev.matches(paths) {
+		return prev, nil
+	}
 	ix := &Index{
 		Root:    root,
 		Files:   map[string]*File{},
@@ -127,10 +140,6 @@ func Update(root string, prev *Index) (*Index, error) {
 		ix.Problems = append(ix.Problems, Problem{Kind: "parse_error", File: "res://project.godot", Message: cfgErr.Error()})
 	}
 
-	paths, err := walk(root)
-	if err != nil {
-		return nil, err
-	}
 	files := make([]*fileRead, len(paths))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -139,13 +148,15 @@ func Update(root string, prev *Index) (*Index, error) {
 		wg.Go(func() {
 			for i := range next {
 				w := paths[i]
+				var old *fileRead
 				if prev != nil {
-					if c, ok := prev.cache[w.rel]; ok && c.Size == w.info.Size() && c.ModTime.Equal(w.info.ModTime()) {
-						files[i] = c
-						continue
-					}
+					old = prev.cache[w.rel]
 				}
-				files[i] = readFile(root, w)
+				if old != nil && old.Size == w.info.Size() && old.ModTime.Equal(w.info.ModTime()) {
+					files[i] = old
+					continue
+				}
+				files[i] = readFile(root, w, old)
 			}
 		})
 	}
@@ -238,9 +249,30 @@ type walked struct {
 	info fs.FileInfo
 }
 
-// walk lists the project's files the way the engine's scan does.
+// matches reports whether the files walk found are exactly those ix was
+// built from, with the same sizes and modification times.
+func (ix *Index) matches(paths []walked) bool {
+	if len(paths) != len(ix.cache) {
+		return false
+	}
+	for _, w := range paths {
+		c, ok := ix.cache[w.rel]
+		if !ok || c.Size != w.info.Size() || !c.ModTime.Equal(w.info.ModTime()) {
+			return false
+		}
+	}
+	return true
+}
+
+// walk lists the project's files the way the engine's scan does. Listing
+// the folders is sequential; the files' metadata is read in parallel (one
+// lstat per file is most of a walk's time).
 func walk(root string) ([]walked, error) {
-	var out []walked
+	type entry struct {
+		rel string
+		d   fs.DirEntry
+	}
+	var found []entry
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if d != nil && d.IsDir() && p != root {
@@ -264,19 +296,38 @@ func walk(root string) ([]walked, error) {
 		if strings.HasPrefix(name, ".") || !d.Type().IsRegular() {
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
 			return nil
 		}
-		out = append(out, walked{rel: filepath.ToSlash(rel), info: info})
+		found = append(found, entry{rel: filepath.ToSlash(rel), d: d})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walking %s: %w", root, err)
+	}
+	infos := make([]fs.FileInfo, len(found))
+	const chunk = 64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0)*2)
+	for lo := 0; lo < len(found); lo += chunk {
+		hi := min(lo+chunk, len(found))
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for i := lo; i < hi; i++ {
+				if info, err := found[i].d.Info(); err == nil {
+					infos[i] = info
+				}
+			}
+		})
+	}
+	wg.Wait()
+	out := make([]walked, 0, len(found))
+	for i, e := range found {
+		if infos[i] != nil {
+			out = append(out, walked{rel: e.rel, info: infos[i]})
+		}
 	}
 	return out, nil
 }
@@ -290,10 +341,20 @@ func exists(p string) bool {
 type fileRead struct {
 	File
 	sidecar []byte
+	hash    uint64 // of the bytes parsed (0: not read, as for textures)
 }
 
-// readFile reads and parses one file by its kind.
-func readFile(root string, w walked) *fileRead {
+// contentHash identifies a file's bytes (the first 8 bytes of SHA-256,
+// which the CPU computes at gigabytes a second).
+func contentHash(src []byte) uint64 {
+	sum := sha256.Sum256(src)
+	return binary.LittleEndian.Uint64(sum[:8]) | 1 // never 0, which means "not hashed"
+}
+
+// readFile reads and parses one file by its kind. When old (the file's
+// entry in the previous index, or nil) was parsed from the same bytes, its
+// summary is kept and only the metadata is new.
+func readFile(root string, w walked, old *fileRead) *fileRead {
 	res := "res://" + w.rel
 	ext := strings.ToLower(path.Ext(w.rel))
 	f := &fileRead{File: File{Path: res, Ext: ext, Size: w.info.Size(), ModTime: w.info.ModTime(), Kind: kindOf(w.rel, ext)}}
@@ -328,6 +389,12 @@ func readFile(root string, w walked) *fileRead {
 	if err != nil {
 		f.Err = err
 		return f
+	}
+	f.hash = contentHash(src)
+	if old != nil && old.hash == f.hash && old.Size == f.Size {
+		same := *old
+		same.ModTime = f.ModTime
+		return &same
 	}
 	if bytes.HasPrefix(src, []byte("version https://git-lfs.github.com/spec/")) {
 		f.lfs = true
