@@ -34,8 +34,8 @@ func activeNodesTool() tool {
 		mcp.WithBoolean("only_processing", mcp.Description("only nodes whose script defines a per-frame callback (default false)")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[ActiveNodes]())
-	return tool{def: mcp.NewTool("get_active_nodes", opts...), handle: (*Server).getActiveNodes}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("get_active_nodes", opts...), handle: (*Server).getActiveNodes, out: mcp.WithOutputSchema[ActiveNodes]()}
 }
 
 // maxActiveNodes bounds the expansion of the main scene.

@@ -28,8 +28,8 @@ func checkProjectTool() tool {
 		mcp.WithString("folder", mcp.Description("only problems in files under this folder")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[CheckResult]())
-	return tool{def: mcp.NewTool("check_project", opts...), handle: (*Server).checkProject}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("check_project", opts...), handle: (*Server).checkProject, out: mcp.WithOutputSchema[CheckResult]()}
 }
 
 func (s *Server) checkProject(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

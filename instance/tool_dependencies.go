@@ -29,8 +29,9 @@ func analyzeDependenciesTool() tool {
 			mcp.WithDescription("What one file uses and what uses it (scenes, scripts, resources), each edge typed (extends, preload, load, ext_resource, instance, script, signal, autoload, class, ...) with its line; transitively on request."),
 			mcp.WithString("path", mcp.Required(), mcp.Description("res:// path (or uid://) of the file")),
 			mcp.WithBoolean("transitive", mcp.Description("follow edges all the way (default false: direct only)")),
-			readOnly(), mcp.WithOutputSchema[Dependencies]()),
+			readOnly()),
 		handle: (*Server).analyzeDependencies,
+		out:    mcp.WithOutputSchema[Dependencies](),
 	}
 }
 
@@ -107,8 +108,9 @@ func dependencyGraphTool() tool {
 			mcp.WithArray("kinds", mcp.Description("edge kinds to keep, e.g. [\"instance\",\"script\"] (default all)"), mcp.Items(map[string]any{"type": "string"})),
 			mcp.WithString("format", mcp.Enum("json", "mermaid", "dot"), mcp.Description("json (default), mermaid or dot")),
 			mcp.WithNumber("max_edges", mcp.Description("at most this many edges (default 300)"), mcp.Min(1), mcp.Max(1000)),
-			readOnly(), mcp.WithOutputSchema[GraphResult]()),
+			readOnly()),
 		handle: (*Server).dependencyGraph,
+		out:    mcp.WithOutputSchema[GraphResult](),
 	}
 }
 

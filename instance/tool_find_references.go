@@ -36,8 +36,8 @@ func findReferencesTool() tool {
 		mcp.WithString("kind", mcp.Enum("auto", "file", "class", "signal", "node"), mcp.Description("what target is (default auto: a file if one has that path, else a class, else a signal, else a node path)")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[References]())
-	return tool{def: mcp.NewTool("find_references", opts...), handle: (*Server).findReferences}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("find_references", opts...), handle: (*Server).findReferences, out: mcp.WithOutputSchema[References]()}
 }
 
 func (s *Server) findReferences(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

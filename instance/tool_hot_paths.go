@@ -49,8 +49,9 @@ func hotPathsTool() tool {
 		def: mcp.NewTool("find_hot_paths",
 			mcp.WithDescription("Static analysis, no game run: the code that runs every frame (_process, _physics_process, _input and what they call in the same script), marked when reachable from the main scene or an autoload, and the most depended-upon files."),
 			mcp.WithNumber("limit", mcp.Description("at most this many entry points (default 50)"), mcp.Min(1), mcp.Max(maxLimit)),
-			readOnly(), mcp.WithOutputSchema[HotPaths]()),
+			readOnly()),
 		handle: (*Server).findHotPaths,
+		out:    mcp.WithOutputSchema[HotPaths](),
 	}
 }
 

@@ -72,13 +72,13 @@ func projectInfoTool() tool {
 	return tool{
 		def: mcp.NewTool("get_project_info",
 			mcp.WithDescription("Project overview from project.godot: name, engine version, main scene, autoloads, input actions, enabled plugins, and counts of scenes, scripts, resources and shaders."),
-			mcp.WithOutputSchema[ProjectInfo](),
 			mcp.WithReadOnlyHintAnnotation(true),
 			mcp.WithDestructiveHintAnnotation(false),
 			mcp.WithIdempotentHintAnnotation(true),
 			mcp.WithOpenWorldHintAnnotation(false),
 		),
 		handle: (*Server).getProjectInfo,
+		out:    mcp.WithOutputSchema[ProjectInfo](),
 	}
 }
 

@@ -41,8 +41,8 @@ func listScenesTool() tool {
 		mcp.WithString("name", mcp.Description("file name pattern, e.g. level_*.tscn")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[SceneList]())
-	return tool{def: mcp.NewTool("list_scenes", opts...), handle: (*Server).listScenes}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("list_scenes", opts...), handle: (*Server).listScenes, out: mcp.WithOutputSchema[SceneList]()}
 }
 
 func (s *Server) listScenes(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -189,8 +189,9 @@ func getSceneTool() tool {
 			mcp.WithString("path", mcp.Required(), mcp.Description("res:// path (or uid://) of the .tscn")),
 			mcp.WithBoolean("expand_instances", mcp.Description("list the nodes of instanced scenes under their instance node (default false)")),
 			mcp.WithNumber("max_nodes", mcp.Description("at most this many nodes (default 300, max 500)"), mcp.Min(1), mcp.Max(maxMaxNodes)),
-			readOnly(), mcp.WithOutputSchema[SceneDetail]()),
+			readOnly()),
 		handle: (*Server).getScene,
+		out:    mcp.WithOutputSchema[SceneDetail](),
 	}
 }
 

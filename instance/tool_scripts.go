@@ -40,8 +40,8 @@ func listScriptsTool() tool {
 		mcp.WithString("name", mcp.Description("file name pattern, e.g. *enemy*.gd")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[ScriptList]())
-	return tool{def: mcp.NewTool("list_scripts", opts...), handle: (*Server).listScripts}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("list_scripts", opts...), handle: (*Server).listScripts, out: mcp.WithOutputSchema[ScriptList]()}
 }
 
 // readOnly marks a tool that reads the project and changes nothing.
@@ -317,8 +317,9 @@ func getScriptTool() tool {
 			mcp.WithBoolean("content", mcp.Description("include the source text (default true)")),
 			mcp.WithNumber("start_line", mcp.Description("first line of content (default 1)"), mcp.Min(1)),
 			mcp.WithNumber("end_line", mcp.Description("last line of content"), mcp.Min(1)),
-			readOnly(), mcp.WithOutputSchema[ScriptDetail]()),
+			readOnly()),
 		handle: (*Server).getScript,
+		out:    mcp.WithOutputSchema[ScriptDetail](),
 	}
 }
 

@@ -40,8 +40,8 @@ func searchScriptsTool() tool {
 		mcp.WithString("folder", mcp.Description("only scripts under this folder")),
 	}
 	opts = append(opts, pagingArgs()...)
-	opts = append(opts, readOnly(), mcp.WithOutputSchema[SearchResult]())
-	return tool{def: mcp.NewTool("search_scripts", opts...), handle: (*Server).searchScripts}
+	opts = append(opts, readOnly())
+	return tool{def: mcp.NewTool("search_scripts", opts...), handle: (*Server).searchScripts, out: mcp.WithOutputSchema[SearchResult]()}
 }
 
 func (s *Server) searchScripts(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -44,13 +44,13 @@ func sourceFileTool() tool {
 			mcp.WithString("path", mcp.Required(), mcp.Description("res://path/to/file.gd, or a path relative to the project root")),
 			mcp.WithNumber("start_line", mcp.Description("first line to return, 1-based (default 1)"), mcp.Min(1)),
 			mcp.WithNumber("end_line", mcp.Description("last line to return, inclusive (default: as many as the bounds allow)"), mcp.Min(1)),
-			mcp.WithOutputSchema[SourceFile](),
 			mcp.WithReadOnlyHintAnnotation(true),
 			mcp.WithDestructiveHintAnnotation(false),
 			mcp.WithIdempotentHintAnnotation(true),
 			mcp.WithOpenWorldHintAnnotation(false),
 		),
 		handle: (*Server).getSourceFile,
+		out:    mcp.WithOutputSchema[SourceFile](),
 	}
 }
 

@@ -33,8 +33,9 @@ func versionInfoTool() tool {
 	return tool{
 		def: mcp.NewTool("get_version_info",
 			mcp.WithDescription("This project version beside its sibling versions (the <slug>/<version>/ layout, e.g. noxii/0.16 next to noxii/0.15): id, engine, root and last change of each."),
-			readOnly(), mcp.WithOutputSchema[VersionInfo]()),
+			readOnly()),
 		handle: (*Server).getVersionInfo,
+		out:    mcp.WithOutputSchema[VersionInfo](),
 	}
 }
 

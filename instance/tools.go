@@ -17,6 +17,11 @@ import (
 type tool struct {
 	def    mcp.Tool
 	handle func(s *Server, ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error)
+	// out adds the output schema to def. Only the router's tools/list
+	// needs it (mcp-go does not validate results unless asked), and
+	// building the schemas by reflection costs an instance 7 ms of its
+	// start, so Tools applies it and the instance's own server does not.
+	out mcp.ToolOption
 }
 
 // toolset lists every tool an instance serves. Adding a tool means a new
@@ -47,6 +52,9 @@ func Tools() []mcp.Tool {
 	defs := make([]mcp.Tool, len(ts))
 	for i, t := range ts {
 		defs[i] = t.def
+		if t.out != nil {
+			t.out(&defs[i])
+		}
 	}
 	return defs
 }
