@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/godot-mcp-router/godot-mcp-router/store"
@@ -57,22 +58,106 @@ func BenchmarkInstances(b *testing.B) {
 	}
 }
 
-// BenchmarkOpen measures Open and Close of a 100-record file, including the
-// structure check.
+// BenchmarkOpen measures Open and Close, including the structure check, of
+// an empty store, of 100 records, and of 200 MB of snapshots: the check
+// reads no snapshot data, so the last should cost about what the first does.
 func BenchmarkOpen(b *testing.B) {
-	data := validDB(b, 100)
-	path := filepath.Join(b.TempDir(), "router.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	cases := []struct {
+		name string
+		fill func(b *testing.B, s *store.Store)
+	}{
+		{"empty", func(*testing.B, *store.Store) {}},
+		{"records=100", func(b *testing.B, s *store.Store) {
+			for i := range 100 {
+				in := sampleInstance(fmt.Sprintf("/home/user/games/project-%04d/%s", i, strings.Repeat("v", 40)))
+				if err := s.PutInstance(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}},
+		{"snapshots=200x1MB", func(b *testing.B, s *store.Store) {
+			data := randomBytes(1, 1<<20)
+			for i := range 200 {
+				data[0] = byte(i)
+				if _, err := s.PutSnapshot(store.SnapshotInfo{Root: fmt.Sprintf("/home/user/games/project-%04d", i)}, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "router.db")
+			s, err := store.Open(path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.fill(b, s)
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := store.Open(path, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if info, err := os.Stat(path); err == nil {
+				b.ReportMetric(float64(info.Size())/(1<<20), "file-MB")
+			}
+		})
+	}
+}
+
+func BenchmarkPutSnapshot(b *testing.B) {
+	s := newStore(b)
+	data := randomBytes(1, 1<<20)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		// Eight roots: each Put replaces one, and the file stops growing.
+		if _, err := s.PutSnapshot(store.SnapshotInfo{Root: fmt.Sprintf("/home/user/games/p%d", i%8)}, data); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkSnapshotGet(b *testing.B) {
+	s := newStore(b)
+	data := randomBytes(1, 1<<20)
+	root := "/home/user/games/noxii"
+	if _, err := s.PutSnapshot(store.SnapshotInfo{Root: root}, data); err != nil {
 		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, got, ok, err := s.Snapshot(root); err != nil || !ok || len(got) != len(data) {
+			b.Fatalf("Snapshot = %d bytes, ok %v, err %v", len(got), ok, err)
+		}
+	}
+}
+
+// BenchmarkSnapshots lists the metadata of 100 snapshots of 1 MB: it should
+// not depend on the size of the data.
+func BenchmarkSnapshots(b *testing.B) {
+	s := newStore(b)
+	data := randomBytes(1, 1<<20)
+	for i := range 100 {
+		if _, err := s.PutSnapshot(store.SnapshotInfo{Root: fmt.Sprintf("/home/user/games/p%03d", i)}, data); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := store.Open(path, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
+		if all, err := s.Snapshots(); err != nil || len(all) != 100 {
+			b.Fatalf("Snapshots = %d, %v", len(all), err)
 		}
 	}
 }

@@ -1,17 +1,34 @@
-// Package store keeps everything the router persists in one bbolt file: the instance registry now; state snapshots, metrics and the project catalog later.
+// Package store keeps everything the router persists in one bbolt file: the instance registry and state snapshots now; metrics and the project catalog later.
 //
 // # Layout
 //
 // One bbolt file, by default ~/.local/state/godot-mcp-router/router.db (see
 // DefaultPath), holding buckets:
 //
-//	meta       schema = "1" (decimal text); the layout version of this file
-//	instances  project root -> Instance as JSON
+//	meta           schema = "1" (decimal text); the layout version of this file
+//	instances      project root -> Instance as JSON
+//	snapshot_meta  project root -> SnapshotInfo as JSON
+//	snapshot_data  project root -> the snapshot's bytes, opaque to the store
 //
-// Later: snapshots, metrics, catalog. Records are JSON so a person can read them
-// with the bbolt command and an older build can read a newer build's records
-// (unknown fields are ignored). A change that an older build would misread
-// raises the schema version instead.
+// Later: metrics, catalog. Records are JSON so a person can read them with the
+// bbolt command and an older build can read a newer build's records (unknown
+// fields are ignored). A change that an older build would misread raises the
+// schema version instead. A new bucket does not: an older build walks any
+// bucket in its structure check and asks only for its own, so it opens the
+// file as before and leaves the new buckets alone.
+//
+// A snapshot (a compressed encoded project index, 50 KB to a few MB, made
+// elsewhere) lets a restarted per-project process start warm. Its metadata and
+// its data are written together in one transaction and kept in two buckets so
+// that listing snapshots, counting their total and choosing what to evict
+// never read the data: bbolt knows a value's length from its page's element
+// table. The data of all snapshots together is kept within
+// Options.SnapshotCap (256 MiB by default): PutSnapshot evicts the least
+// recently used (oldest UsedAt; TouchSnapshot renews it) in the same
+// transaction. The file does not shrink when snapshots go: bbolt keeps the
+// freed pages and reuses them for later writes. Half a snapshot (metadata
+// without data, data without metadata, metadata that does not decode) is
+// reported missing and removed by the next PutSnapshot or PruneSnapshots.
 //
 // # Caveats
 //
@@ -32,12 +49,17 @@
 // Open takes the lock bbolt will take and walks the file's structure from its
 // raw bytes: both meta pages, the freelist, every page reachable from the root
 // bucket, each checked to lie inside the file, below the high water mark,
-// reached once, with its keys inside the page and in order. It reads each
-// reachable page once, so it costs one read of the file (small for a
-// registry). This stands in for bbolt's tx.Check, which runs in a goroutine of
+// reached once, with its keys inside the page and in order. It reads
+// structure only: page headers, element tables, keys and bucket headers. A
+// value is checked to lie inside its page (with its overflow pages), which
+// lies inside the file, but its bytes are not read, so hundreds of megabytes
+// of snapshots add about one small read per snapshot, not a read of the
+// file. This stands in for bbolt's tx.Check, which runs in a goroutine of
 // its own and follows page pointers without bounds or cycle checks, so on a
 // damaged file it can fault or overflow the stack, neither of which recover
-// can catch.
+// can catch. Damage inside a value (a flipped bit in a snapshot) is not the
+// store's to find: bbolt keeps no checksums of values, and the snapshot's
+// reader must check its own format.
 //
 // When the check fails, or bbolt's Open reports an invalid file, or bbolt
 // panics while opening, Open renames the file to <path>.corrupt-<UTC time>

@@ -1,6 +1,10 @@
 package store
 
-import "os"
+import (
+	"io"
+	"os"
+	"time"
+)
 
 // SchemaVersion is the schema this build writes.
 const SchemaVersion = schemaVersion
@@ -20,4 +24,35 @@ func DataEnd(path string) (int64, error) {
 	}
 	r, err := checkFile(f, info.Size())
 	return int64(r.needed), err
+}
+
+// SetClock replaces the snapshot LRU clock of s; call it before using s.
+func SetClock(s *Store, now func() time.Time) { s.now = now }
+
+// CheckReads runs the structure check on the file at path and returns how
+// many bytes of the file it read.
+func CheckReads(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	r := &countingReader{r: f}
+	_, err = checkFile(r, info.Size())
+	return r.n, err
+}
+
+type countingReader struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
 }

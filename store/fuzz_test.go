@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -62,6 +63,30 @@ func compactDB(t testing.TB, data []byte) []byte {
 	return out[:n]
 }
 
+// snapshotDB writes a store with three snapshots of 3000 bytes, which bbolt
+// puts in one leaf page with overflow pages, and returns its bytes.
+func snapshotDB(t testing.TB) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "router.db")
+	s, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.PutSnapshot(store.SnapshotInfo{Root: fmt.Sprintf("/s%d", i)}, randomBytes(uint64(i), 3000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // FuzzOpen writes arbitrary bytes as the store file: Open must succeed (a
 // damaged file is moved aside), and the store must then work, without a
 // panic, a fault or a hang. Each try opens a real file, so run it with TMPDIR
@@ -75,9 +100,12 @@ func FuzzOpen(f *testing.F) {
 	// by byte, at one Open per try.
 	valid := compactDB(f, validDB(f, 12)) // leaf pages under a branch page
 	empty := compactDB(f, validDB(f, 0))
+	snaps := compactDB(f, snapshotDB(f)) // keys inside another value's overflow pages
 	f.Add(empty, false)
 	f.Add(valid, false)
 	f.Add(valid, true)
+	f.Add(snaps, false)
+	f.Add(snaps, true)
 	for _, n := range []int{0, 1, 4096, 8192, 3 * 4096, len(valid) / 2, len(valid) - 1} {
 		f.Add(valid[:n], false)
 	}
@@ -114,6 +142,18 @@ func FuzzOpen(f *testing.F) {
 		}
 		if err := s.DeleteInstance("/fuzz"); err != nil {
 			t.Fatalf("DeleteInstance (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, err := s.Snapshots(); err != nil {
+			t.Fatalf("Snapshots (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, _, _, err := s.Snapshot("/s1"); err != nil {
+			t.Fatalf("Snapshot (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, err := s.PutSnapshot(store.SnapshotInfo{Root: "/s0"}, []byte("fuzz")); err != nil {
+			t.Fatalf("PutSnapshot (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, err := s.PruneSnapshots(func(root string) bool { return root != "/s2" }); err != nil {
+			t.Fatalf("PruneSnapshots (recovered %q): %v", s.Recovered(), err)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)

@@ -40,6 +40,11 @@ var (
 
 	// ErrReadOnly: a write on a Store opened with Options.ReadOnly.
 	ErrReadOnly = errors.New("store is open read-only")
+
+	// ErrSnapshotTooLarge: PutSnapshot was given more data than
+	// Options.SnapshotCap allows for all snapshots together. Nothing was
+	// stored; the root's previous snapshot, if any, is kept.
+	ErrSnapshotTooLarge = errors.New("snapshot is larger than the snapshot cap")
 )
 
 // errLockTimeout is lockFile's report that the wait ran out.
@@ -48,11 +53,18 @@ var errLockTimeout = errors.New("timed out waiting for the file lock")
 const (
 	// schemaVersion is the layout this build reads and writes. Raise it when
 	// a bucket's layout or a record's meaning changes; add the migration in
-	// initBuckets.
+	// initBuckets. A new bucket does not raise it: an older build never looks
+	// at buckets it does not know (its structure check walks any bucket, its
+	// initBuckets asks only for its own), so it opens the file as before and
+	// leaves the new buckets alone. The snapshot buckets came that way.
 	schemaVersion = 1
 
 	defaultTimeout = 500 * time.Millisecond
 	lockPoll       = 50 * time.Millisecond
+
+	// defaultSnapshotCap holds the snapshots of a few dozen large projects,
+	// or hundreds of small ones.
+	defaultSnapshotCap = 256 << 20
 
 	// keepAside is how many damaged files are kept next to the store, newest
 	// first: enough to look at, not enough to fill a disk in a crash loop.
@@ -61,9 +73,14 @@ const (
 	bucketMeta      = "meta"
 	keySchema       = "schema"
 	bucketInstances = "instances"
-	// Later: bucketSnapshots = "snapshots", bucketMetrics = "metrics",
-	// bucketCatalog = "catalog"; create them in initBuckets.
+	bucketSnapMeta  = "snapshot_meta"
+	bucketSnapData  = "snapshot_data"
+	// Later: bucketMetrics = "metrics", bucketCatalog = "catalog"; create
+	// them in initBuckets.
 )
+
+// buckets are the buckets initBuckets creates under the root, besides meta.
+func buckets() []string { return []string{bucketInstances, bucketSnapMeta, bucketSnapData} }
 
 // Options are the optional settings of Open. The zero value, and a nil
 // *Options, mean the defaults.
@@ -88,6 +105,13 @@ type Options struct {
 	// error matching fs.ErrNotExist, a damaged one ErrCorrupt, and writes
 	// return ErrReadOnly.
 	ReadOnly bool
+
+	// SnapshotCap is the most bytes of snapshot data the store keeps, all
+	// snapshots together. PutSnapshot evicts the least recently used others
+	// to stay within it and refuses a single snapshot larger than it. 0 (or
+	// less) means 256 MiB. The file itself grows larger: bbolt keeps freed
+	// pages for reuse rather than shrinking the file.
+	SnapshotCap int64
 }
 
 // Store is the router's persistent state in one bbolt file. Its methods are
@@ -97,6 +121,8 @@ type Store struct {
 	log       *slog.Logger
 	readOnly  bool
 	recovered string // set by Open only, read-only afterwards
+	snapCap   int64
+	now       func() time.Time // the snapshot LRU clock; tests replace it before use
 
 	// mu guards db. Calls hold it shared for their transaction; Close holds
 	// it exclusively, so it waits for calls in flight and later calls see
@@ -147,7 +173,10 @@ func Open(path string, opts *Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("opening store: empty path")
 	}
-	s := &Store{path: path, log: o.Logger, readOnly: o.ReadOnly}
+	if o.SnapshotCap <= 0 {
+		o.SnapshotCap = defaultSnapshotCap
+	}
+	s := &Store{path: path, log: o.Logger, readOnly: o.ReadOnly, snapCap: o.SnapshotCap, now: time.Now}
 	if !o.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("creating the folder of store %s: %w", path, err)
@@ -384,7 +413,9 @@ func (s *Store) initBuckets(db *bolt.DB) error {
 			}
 			current = n == schemaVersion
 		}
-		current = current && tx.Bucket([]byte(bucketInstances)) != nil
+		for _, name := range buckets() {
+			current = current && tx.Bucket([]byte(name)) != nil
+		}
 		return nil
 	})
 	if err != nil || current || s.readOnly {
@@ -408,10 +439,11 @@ func (s *Store) initBuckets(db *bolt.DB) error {
 		if err := m.Put([]byte(keySchema), []byte(strconv.Itoa(schemaVersion))); err != nil {
 			return fmt.Errorf("writing the schema version: %w", err)
 		}
-		if _, err := tx.CreateBucketIfNotExists([]byte(bucketInstances)); err != nil {
-			return bucketError(bucketInstances, err)
+		for _, name := range buckets() {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return bucketError(name, err)
+			}
 		}
-		// Later: snapshots, metrics and catalog buckets.
 		return nil
 	})
 }

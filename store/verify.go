@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/bits"
 	"os"
+	"slices"
 )
 
 // This file checks a bbolt file's structure from its raw bytes before bbolt
@@ -18,6 +20,14 @@ import (
 // walk below reads the file with ReadAt, bounds-checks every offset, visits
 // every page at most once and limits the depth; only a file that passes is
 // handed to bbolt.
+//
+// The walk reads structure, not records: page headers, element tables, keys,
+// bucket headers and inline bucket pages, and meta/schema. A record's value
+// is checked to lie inside its page, which lies inside the file, but its
+// bytes are not read, so a store holding hundreds of megabytes of snapshots
+// opens as fast as an empty one. (Of a leaf page the first page is read
+// whole, in one read; of its overflow pages, only where a key or a bucket
+// header lies.)
 //
 // The layout mirrors go.etcd.io/bbolt v1.5.0 internal/common (page.go,
 // meta.go, bucket.go) and db.go getPageSize/mmap/meta: a format change in
@@ -109,8 +119,9 @@ type checker struct {
 	r        io.ReaderAt
 	size     uint64
 	pageSize uint64
-	hwm      uint64          // the meta's high water mark: every page id is below it
-	seen     map[uint64]bool // pages already reached, to catch cycles and shared pages
+	hwm      uint64   // the meta's high water mark: every page id is below it
+	seen     pageSet  // pages already reached, to catch cycles and shared pages
+	spare    [][]byte // first-page buffers free for reuse
 	report   fileReport
 }
 
@@ -118,7 +129,7 @@ type checker struct {
 // It returns a *corruptError for a damaged file and a plain error when f
 // cannot be read.
 func checkFile(f io.ReaderAt, size int64) (fileReport, error) {
-	c := &checker{r: f, size: uint64(size), seen: make(map[uint64]bool)}
+	c := &checker{r: f, size: uint64(size)}
 	m, err := c.pickMeta()
 	if err != nil {
 		return fileReport{}, err
@@ -131,6 +142,7 @@ func checkFile(f io.ReaderAt, size int64) (fileReport, error) {
 		return fileReport{}, corruptf("high water mark %d pages is past the end of the file (%d bytes)", m.pgid, c.size)
 	}
 	c.hwm = m.pgid
+	c.seen = newPageSet(c.hwm)
 	c.report.needed = c.hwm * c.pageSize
 	if m.root < 2 || m.root >= c.hwm {
 		return fileReport{}, corruptf("root bucket page %d outside [2, %d)", m.root, c.hwm)
@@ -146,15 +158,15 @@ func checkFile(f io.ReaderAt, size int64) (fileReport, error) {
 	}
 	// bbolt would hand out a reachable page as free space and overwrite live
 	// data, so a free page must be unreachable.
-	dup := make(map[uint64]bool, len(free))
+	dup := newPageSet(c.hwm)
 	for _, id := range free {
 		if id < 2 || id >= c.hwm {
 			return fileReport{}, corruptf("free page %d outside [2, %d)", id, c.hwm)
 		}
-		if dup[id] || c.seen[id] {
+		if dup.has(id) || c.seen.has(id) {
 			return fileReport{}, corruptf("free page %d is also in use", id)
 		}
-		dup[id] = true
+		dup.add(id)
 	}
 	return c.report, nil
 }
@@ -249,55 +261,148 @@ func (c *checker) pickMeta() (meta, error) {
 	return m, nil
 }
 
-// page reads page id with its overflow pages and marks them reached.
-// want is the page flag the caller expects.
-func (c *checker) page(id uint64, want uint16) ([]byte, error) {
+// span is one page with its overflow pages (or an inline bucket's page),
+// read lazily: head holds the bytes read so far from its start, and bytes
+// reads the rest only where asked. This is what keeps Open's cost down: a
+// leaf page of snapshot data is megabytes of overflow pages holding values,
+// and the walk reads only the element table, the keys and bucket headers in
+// them.
+type span struct {
+	r      io.ReaderAt // nil for a span held whole in head
+	id     uint64      // the page id, for messages
+	off    uint64      // where the span starts in the file
+	size   uint64      // its length
+	head   []byte      // its first bytes, read
+	inline []byte      // for an inline bucket's page: the bucket's key
+}
+
+// where names the span in messages.
+func (s *span) where() string {
+	if s.inline != nil {
+		return fmt.Sprintf("page %d: inline bucket %q", s.id, s.inline)
+	}
+	return fmt.Sprintf("page %d", s.id)
+}
+
+// bytes returns the n bytes at pos in the span. The caller has checked that
+// they lie inside the span, which lies inside the file.
+func (s *span) bytes(pos, n uint64) ([]byte, error) {
+	if pos+n > s.size {
+		return nil, corruptf("%s: %d bytes at %d run past its %d", s.where(), n, pos, s.size)
+	}
+	if pos+n <= uint64(len(s.head)) {
+		return s.head[pos : pos+n], nil
+	}
+	if s.r == nil {
+		return nil, corruptf("%s: %d bytes at %d run past its %d", s.where(), n, pos, len(s.head))
+	}
+	b := make([]byte, n)
+	got, err := s.r.ReadAt(b, int64(s.off+pos))
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("reading page %d: %w", s.id, err)
+	}
+	if uint64(got) < n {
+		return nil, corruptf("%s runs past the end of the file", s.where())
+	}
+	return b, nil
+}
+
+// all returns the whole span. It is for pages that are all structure
+// (freelist pages), never for leaf pages.
+func (s *span) all() ([]byte, error) { return s.bytes(0, s.size) }
+
+// page reads the first page of page id, checks its header (its flags must be
+// one of accept) and marks it and its overflow pages reached. It returns the
+// page with its overflow as a span, of which only the first page is read,
+// and the page's flags.
+func (c *checker) page(id uint64, accept ...uint16) (*span, uint16, error) {
 	if id < 2 || id >= c.hwm {
-		return nil, corruptf("page %d outside [2, %d)", id, c.hwm)
+		return nil, 0, corruptf("page %d outside [2, %d)", id, c.hwm)
 	}
 	if id >= c.size/c.pageSize {
-		return nil, corruptf("page %d past the end of the file", id)
+		return nil, 0, corruptf("page %d past the end of the file", id)
 	}
 	off := id * c.pageSize
-	var hdr [pageHeaderSize]byte
-	if n, err := c.readAt(hdr[:], off); err != nil {
-		return nil, fmt.Errorf("reading page %d: %w", id, err)
-	} else if n < len(hdr) {
-		return nil, corruptf("page %d past the end of the file", id)
+	// The first page whole: one read of what the OS reads anyway, holding
+	// the header, usually the whole element table and, for small records,
+	// the keys.
+	var head []byte
+	if n := len(c.spare); n > 0 {
+		head, c.spare = c.spare[n-1], c.spare[:n-1]
+	} else {
+		head = make([]byte, c.pageSize)
+	}
+	if n, err := c.r.ReadAt(head, int64(off)); err != nil && err != io.EOF {
+		return nil, 0, fmt.Errorf("reading page %d: %w", id, err)
+	} else if uint64(n) < c.pageSize {
+		return nil, 0, corruptf("page %d past the end of the file", id)
 	}
 	le := binary.NativeEndian
-	if got := le.Uint64(hdr[0:]); got != id {
-		return nil, corruptf("page %d says it is page %d", id, got)
+	if got := le.Uint64(head[0:]); got != id {
+		return nil, 0, corruptf("page %d says it is page %d", id, got)
 	}
-	if flags := le.Uint16(hdr[8:]); flags != want {
-		return nil, corruptf("page %d has flags %#x, want %#x", id, flags, want)
+	flags := le.Uint16(head[8:])
+	if !slices.Contains(accept, flags) {
+		return nil, 0, corruptf("page %d has flags %#x, want one of %#x", id, flags, accept)
 	}
-	overflow := uint64(le.Uint32(hdr[12:]))
+	overflow := uint64(le.Uint32(head[12:]))
 	last := id + overflow // id is below size/pageSize and overflow below 2^32: no wrap
 	if last >= c.hwm {
-		return nil, corruptf("page %d overflows to %d, past the high water mark %d", id, last, c.hwm)
+		return nil, 0, corruptf("page %d overflows to %d, past the high water mark %d", id, last, c.hwm)
 	}
 	if last >= c.size/c.pageSize {
-		return nil, corruptf("page %d with %d overflow pages runs past the end of the file", id, overflow)
+		return nil, 0, corruptf("page %d with %d overflow pages runs past the end of the file", id, overflow)
 	}
-	for p := id; p <= last; p++ {
-		if c.seen[p] {
-			return nil, corruptf("page %d is reached twice", p)
+	if p, ok := c.seen.claim(id, last); !ok {
+		return nil, 0, corruptf("page %d is reached twice", p)
+	}
+	return &span{r: c.r, id: id, off: off, size: (overflow + 1) * c.pageSize, head: head}, flags, nil
+}
+
+// pageSet is a set of page ids below the high water mark, one bit each: a
+// file of hundreds of megabytes has tens of thousands of pages, most of them
+// overflow pages of snapshot data, and a map of them would cost more than
+// the rest of the walk.
+type pageSet []uint64
+
+func newPageSet(n uint64) pageSet   { return make(pageSet, (n+63)/64) }
+func (s pageSet) has(p uint64) bool { return s[p/64]&(1<<(p%64)) != 0 }
+func (s pageSet) add(p uint64)      { s[p/64] |= 1 << (p % 64) }
+
+// claim adds the pages first..last, a word at a time. When one of them is
+// there already it returns that page and false (having added some).
+func (s pageSet) claim(first, last uint64) (uint64, bool) {
+	for w := first / 64; w <= last/64; w++ {
+		mask := ^uint64(0)
+		if w == first/64 {
+			mask &= ^uint64(0) << (first % 64)
 		}
-		c.seen[p] = true
+		if w == last/64 {
+			mask &= ^uint64(0) >> (63 - last%64)
+		}
+		if hit := s[w] & mask; hit != 0 {
+			return w*64 + uint64(bits.TrailingZeros64(hit)), false
+		}
+		s[w] |= mask
 	}
-	buf := make([]byte, (overflow+1)*c.pageSize)
-	if n, err := c.readAt(buf, off); err != nil {
-		return nil, fmt.Errorf("reading page %d: %w", id, err)
-	} else if n < len(buf) {
-		return nil, corruptf("page %d runs past the end of the file", id)
+	return 0, true
+}
+
+// release hands the first-page buffer of a page whose walk is done back for
+// reuse: nothing refers to its keys any more.
+func (c *checker) release(s *span) {
+	if s.r != nil && uint64(len(s.head)) == c.pageSize {
+		c.spare = append(c.spare, s.head)
 	}
-	return buf, nil
 }
 
 // freelist returns the page ids on the freelist page id.
 func (c *checker) freelist(id uint64) ([]uint64, error) {
-	p, err := c.page(id, freelistPageFlag)
+	s, _, err := c.page(id, freelistPageFlag)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.all()
 	if err != nil {
 		return nil, err
 	}
@@ -329,135 +434,153 @@ func (c *checker) walkPage(id uint64, depth int, name, lo, hi []byte) error {
 	if depth > maxDepth {
 		return corruptf("page %d is nested deeper than %d levels", id, maxDepth)
 	}
-	// The flags decide how to read the page, so peek at them first; page
-	// checks them again.
-	var hdr [pageHeaderSize]byte
-	if id >= 2 && id < c.hwm && id < c.size/c.pageSize {
-		if _, err := c.readAt(hdr[:], id*c.pageSize); err != nil {
-			return fmt.Errorf("reading page %d: %w", id, err)
-		}
-	}
-	want := uint16(leafPageFlag)
-	if binary.NativeEndian.Uint16(hdr[8:]) == branchPageFlag {
-		want = branchPageFlag
-	}
-	p, err := c.page(id, want)
+	s, flags, err := c.page(id, leafPageFlag, branchPageFlag)
 	if err != nil {
 		return err
 	}
-	if want == branchPageFlag {
-		return c.walkBranch(id, p, depth, name, lo, hi)
+	defer c.release(s)
+	if flags == branchPageFlag {
+		return c.walkBranch(s, depth, name, lo, hi)
 	}
-	return c.walkLeaf(fmt.Sprintf("page %d", id), p, depth, name, lo, hi)
+	return c.walkLeaf(s, depth, name, lo, hi)
 }
 
-// elements checks the element table of page p and returns each element's
-// key and, for leaves, value, all within p.
-func elements(where string, p []byte, leaf bool, lo, hi []byte) (keys, values [][]byte, flags []uint32, err error) {
+// element is one entry of a page's element table. For a leaf, the value is
+// the vsize bytes at pos of the span, located but not read.
+type element struct {
+	key   []byte
+	flags uint32 // leaf only
+	pgid  uint64 // branch only: the child page
+	pos   uint64 // leaf only: where the value starts in the span
+	vsize uint64 // leaf only
+}
+
+// elements checks the element table of the page in s and returns its
+// elements with their keys. Every key and value lies within s; values are
+// not read.
+func elements(s *span, leaf bool, lo, hi []byte) ([]element, error) {
 	le := binary.NativeEndian
-	count := uint64(le.Uint16(p[10:]))
-	if count*elementSize > uint64(len(p))-pageHeaderSize {
-		return nil, nil, nil, corruptf("%s: %d elements do not fit", where, count)
+	hdr, err := s.bytes(0, pageHeaderSize)
+	if err != nil {
+		return nil, err
 	}
-	keys = make([][]byte, count)
-	if leaf {
-		values = make([][]byte, count)
-		flags = make([]uint32, count)
+	count := uint64(le.Uint16(hdr[10:]))
+	if count*elementSize > s.size-pageHeaderSize {
+		return nil, corruptf("%s: %d elements do not fit", s.where(), count)
 	}
+	table, err := s.bytes(pageHeaderSize, count*elementSize)
+	if err != nil {
+		return nil, err
+	}
+	els := make([]element, count)
 	for i := range count {
-		e := pageHeaderSize + i*elementSize
-		var pos, ksize, vsize uint64
+		e := i * elementSize
+		el := &els[i]
+		var pos, ksize uint64
 		if leaf {
-			flags[i] = le.Uint32(p[e:])
-			pos, ksize, vsize = uint64(le.Uint32(p[e+4:])), uint64(le.Uint32(p[e+8:])), uint64(le.Uint32(p[e+12:]))
+			el.flags = le.Uint32(table[e:])
+			pos, ksize, el.vsize = uint64(le.Uint32(table[e+4:])), uint64(le.Uint32(table[e+8:])), uint64(le.Uint32(table[e+12:]))
 		} else {
-			pos, ksize = uint64(le.Uint32(p[e:])), uint64(le.Uint32(p[e+4:]))
+			pos, ksize = uint64(le.Uint32(table[e:])), uint64(le.Uint32(table[e+4:]))
+			el.pgid = le.Uint64(table[e+8:])
 		}
 		// pos is relative to the element itself.
-		k := e + pos
+		k := pageHeaderSize + e + pos
 		if ksize == 0 {
-			return nil, nil, nil, corruptf("%s: element %d has an empty key", where, i)
+			return nil, corruptf("%s: element %d has an empty key", s.where(), i)
 		}
-		if k+ksize+vsize > uint64(len(p)) {
-			return nil, nil, nil, corruptf("%s: element %d runs past the page", where, i)
+		if k+ksize+el.vsize > s.size {
+			return nil, corruptf("%s: element %d runs past the page", s.where(), i)
 		}
-		keys[i] = p[k : k+ksize]
-		if i > 0 && bytes.Compare(keys[i-1], keys[i]) >= 0 {
-			return nil, nil, nil, corruptf("%s: keys out of order at element %d", where, i)
+		if el.key, err = s.bytes(k, ksize); err != nil {
+			return nil, err
 		}
-		if (lo != nil && bytes.Compare(keys[i], lo) < 0) || (hi != nil && bytes.Compare(keys[i], hi) >= 0) {
-			return nil, nil, nil, corruptf("%s: key %d outside the range its parent gives", where, i)
+		el.pos = k + ksize
+		if i > 0 && bytes.Compare(els[i-1].key, el.key) >= 0 {
+			return nil, corruptf("%s: keys out of order at element %d", s.where(), i)
 		}
-		if leaf {
-			values[i] = p[k+ksize : k+ksize+vsize]
+		if (lo != nil && bytes.Compare(el.key, lo) < 0) || (hi != nil && bytes.Compare(el.key, hi) >= 0) {
+			return nil, corruptf("%s: key %d outside the range its parent gives", s.where(), i)
 		}
 	}
-	return keys, values, flags, nil
+	return els, nil
 }
 
-func (c *checker) walkBranch(id uint64, p []byte, depth int, name, lo, hi []byte) error {
-	where := fmt.Sprintf("page %d", id)
-	keys, _, _, err := elements(where, p, false, lo, hi)
+func (c *checker) walkBranch(s *span, depth int, name, lo, hi []byte) error {
+	els, err := elements(s, false, lo, hi)
 	if err != nil {
 		return err
 	}
-	if len(keys) == 0 {
-		return corruptf("%s: empty branch page", where)
+	if len(els) == 0 {
+		return corruptf("%s: empty branch page", s.where())
 	}
-	for i := range keys {
-		child := binary.NativeEndian.Uint64(p[pageHeaderSize+i*elementSize+8:])
+	for i, el := range els {
 		next := hi
-		if i+1 < len(keys) {
-			next = keys[i+1]
+		if i+1 < len(els) {
+			next = els[i+1].key
 		}
-		if err := c.walkPage(child, depth+1, name, keys[i], next); err != nil {
+		if err := c.walkPage(el.pgid, depth+1, name, el.key, next); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// walkLeaf checks a leaf page p (from the file, or inline in a bucket value)
-// and the buckets it holds.
-func (c *checker) walkLeaf(where string, p []byte, depth int, name, lo, hi []byte) error {
-	keys, values, flags, err := elements(where, p, true, lo, hi)
+// walkLeaf checks a leaf page (from the file, or inline in a bucket value)
+// and the buckets it holds. It reads a value only when it is structure (a
+// bucket's header and inline page) or meta/schema: never a record.
+func (c *checker) walkLeaf(s *span, depth int, name, lo, hi []byte) error {
+	els, err := elements(s, true, lo, hi)
 	if err != nil {
 		return err
 	}
-	for i, k := range keys {
-		v := values[i]
-		if flags[i]&bucketLeafFlag == 0 {
+	for _, el := range els {
+		k := el.key
+		if el.flags&bucketLeafFlag == 0 {
 			if bytes.Equal(name, []byte(bucketMeta)) && bytes.Equal(k, []byte(keySchema)) {
+				v, err := s.bytes(el.pos, el.vsize)
+				if err != nil {
+					return err
+				}
 				c.report.schema = bytes.Clone(v)
 			}
 			continue
 		}
-		if len(v) < bucketHeaderSize {
-			return corruptf("%s: bucket %q has a %d-byte header", where, k, len(v))
+		if el.vsize < bucketHeaderSize {
+			return corruptf("%s: bucket %q has a %d-byte header", s.where(), k, el.vsize)
+		}
+		hdr, err := s.bytes(el.pos, bucketHeaderSize)
+		if err != nil {
+			return err
 		}
 		// Only buckets directly under the root are ours to name.
 		child := k
 		if name != nil {
 			child = []byte{}
 		}
-		root := binary.NativeEndian.Uint64(v)
+		root := binary.NativeEndian.Uint64(hdr)
 		if root != 0 {
 			if err := c.walkPage(root, depth+1, child, nil, nil); err != nil {
 				return err
 			}
 			continue
 		}
-		inline := v[bucketHeaderSize:]
-		if len(inline) < pageHeaderSize {
-			return corruptf("%s: inline bucket %q is too short", where, k)
+		size := el.vsize - bucketHeaderSize
+		if size < pageHeaderSize {
+			return corruptf("%s: inline bucket %q is too short", s.where(), k)
+		}
+		inline, err := s.bytes(el.pos+bucketHeaderSize, size)
+		if err != nil {
+			return err
 		}
 		if f := binary.NativeEndian.Uint16(inline[8:]); f != leafPageFlag {
-			return corruptf("%s: inline bucket %q has flags %#x", where, k, f)
+			return corruptf("%s: inline bucket %q has flags %#x", s.where(), k, f)
 		}
 		if depth+1 > maxDepth {
-			return corruptf("%s: buckets nested deeper than %d levels", where, maxDepth)
+			return corruptf("%s: buckets nested deeper than %d levels", s.where(), maxDepth)
 		}
-		if err := c.walkLeaf(fmt.Sprintf("%s: inline bucket %q", where, k), inline, depth+1, child, nil, nil); err != nil {
+		in := &span{id: s.id, size: size, head: inline, inline: k}
+		if err := c.walkLeaf(in, depth+1, child, nil, nil); err != nil {
 			return err
 		}
 	}
