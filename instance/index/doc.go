@@ -29,4 +29,20 @@
 // names in engine_classes.txt (Godot 3 and 4, gathered from the types that
 // real projects use plus the common base classes) tells them apart from
 // user classes; a name that is neither is reported as unresolved.
+//
+// # Snapshots
+//
+// Snapshot encodes an index (every file's parsed summary, the maps, edges
+// and problems) so that a restarted process starts warm: Restore decodes it
+// without reading the project, and Update(root, restored) then checks each
+// file's size and modification time against the disk, parses only what
+// changed, and returns the restored index itself when nothing did. A
+// snapshot is a header (magic, SnapshotFormat, build, root, file count,
+// creation time, payload size, CRC-32C) and a zstd frame holding a
+// hand-written binary payload, described in snapshot.go. Restore refuses a
+// snapshot of another format or build (ErrSnapshotFormat) and a damaged one
+// or one of another root (ErrSnapshotCorrupt); it never panics on any input.
+// A restored error keeps its message and the *gdtext.Error it wrapped, not
+// its type. The restored summaries are cut from shared allocations, which
+// stay in memory while any of their files is still indexed.
 package index

@@ -74,8 +74,6 @@ func (ix *Index) link() {
 	}
 	ix.linkProject()
 
-	ix.out = map[string][]int{}
-	ix.in = map[string][]int{}
 	sort.SliceStable(ix.Edges, func(i, j int) bool {
 		a, b := ix.Edges[i], ix.Edges[j]
 		if a.From != b.From {
@@ -86,10 +84,7 @@ func (ix *Index) link() {
 		}
 		return a.To < b.To
 	})
-	for i, e := range ix.Edges {
-		ix.out[e.From] = append(ix.out[e.From], i)
-		ix.in[e.To] = append(ix.in[e.To], i)
-	}
+	ix.indexEdges()
 	sort.SliceStable(ix.Problems, func(i, j int) bool {
 		a, b := ix.Problems[i], ix.Problems[j]
 		if a.File != b.File {
@@ -97,6 +92,17 @@ func (ix *Index) link() {
 		}
 		return a.Line < b.Line
 	})
+}
+
+// indexEdges fills the out and in maps from Edges, as link leaves them
+// and as Restore finds them.
+func (ix *Index) indexEdges() {
+	ix.out = make(map[string][]int, len(ix.Files))
+	ix.in = make(map[string][]int, len(ix.Files))
+	for i, e := range ix.Edges {
+		ix.out[e.From] = append(ix.out[e.From], i)
+		ix.in[e.To] = append(ix.in[e.To], i)
+	}
 }
 
 // errLine is the line of a file's first parse error, 0 when unknown.

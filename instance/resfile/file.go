@@ -92,7 +92,7 @@ type Node struct {
 	UniqueID     string
 	ParentIDPath string
 
-	instancePos gdtext.Pos // where instance=ExtResource(...) is written
+	InstancePos gdtext.Pos // where instance=ExtResource(...) is written; zero when no Instance
 }
 
 // Connection is a [connection] section: a signal connected in the editor.

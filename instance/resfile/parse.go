@@ -347,7 +347,7 @@ func (p *parser) node(a *attrs, pos gdtext.Pos) {
 	}
 	if v, ok := a.get("instance"); ok {
 		if r, ok := refOf(v); ok && r.Kind == "ext" {
-			n.Instance, n.instancePos = r.ID, v.Pos
+			n.Instance, n.InstancePos = r.ID, v.Pos
 		} else {
 			p.errorAt(v.Pos, "expected instance=ExtResource(id), found %s", v.Kind)
 		}

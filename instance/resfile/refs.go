@@ -103,7 +103,7 @@ func (f *File) walkRefs(fn func(*use)) {
 		n := &f.Nodes[i]
 		u.secID = n.Path
 		if n.Instance != "" {
-			u.ref, u.pos, u.how, u.prop = Ref{Kind: "ext", ID: n.Instance}, n.instancePos, "instance", ""
+			u.ref, u.pos, u.how, u.prop = Ref{Kind: "ext", ID: n.Instance}, n.InstancePos, "instance", ""
 			fn(&u)
 		}
 		props(n.Props)
