@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -21,6 +22,8 @@ func runInstance(args []string) error {
 	socket := fs.String("socket", "", "Unix socket path to serve MCP on")
 	controlFD := fs.Int("control-fd", 0, "descriptor of the router's control connection (0: none)")
 	grace := fs.Duration("orphan-grace", instance.DefaultOrphanGrace, "how long to outlive the router")
+	snapshotFD := fs.Int("snapshot-fd", 0, "descriptor to read a snapshot of the index from, until EOF (0: none)")
+	snapshotDelay := fs.Duration("snapshot-delay", instance.DefaultSnapshotDelay, "how long the index must stay unchanged before a snapshot is sent to the router")
 	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,10 +40,27 @@ func runInstance(args []string) error {
 		With("instance", os.Getpid())
 
 	cfg := instance.Config{
-		Root:        *root,
-		Socket:      *socket,
-		OrphanGrace: *grace,
-		Options:     instance.Options{Logger: log, Version: version},
+		Root:          *root,
+		Socket:        *socket,
+		OrphanGrace:   *grace,
+		SnapshotDelay: *snapshotDelay,
+		Options:       instance.Options{Logger: log, Version: version},
+	}
+	if *snapshotFD > 0 {
+		// The router writes the snapshot and closes its end; a snapshot
+		// that cannot be read whole is not used (the index is built from
+		// the files instead).
+		f := os.NewFile(uintptr(*snapshotFD), "snapshot")
+		data, err := io.ReadAll(io.LimitReader(f, instance.MaxSnapshot+1))
+		f.Close()
+		switch {
+		case err != nil:
+			log.Warn("reading the snapshot from the router", "err", err)
+		case len(data) > instance.MaxSnapshot:
+			log.Warn("snapshot from the router is too large; ignored", "limit", instance.MaxSnapshot)
+		case len(data) > 0:
+			cfg.Options.Snapshot = data
+		}
 	}
 	if *controlFD > 0 {
 		f := os.NewFile(uintptr(*controlFD), "control")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -29,6 +30,10 @@ func runServe(args []string) error {
 		"write logs to this file instead of stderr (env GODOT_MCP_ROUTER_LOG_FILE)")
 	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"),
 		"debug, info, warn or error (env GODOT_MCP_ROUTER_LOG_LEVEL)")
+	snapDelay := fs.Duration("snapshot-delay", envDuration("GODOT_MCP_ROUTER_SNAPSHOT_DELAY", 2*time.Second),
+		"how long an instance's index must stay unchanged before its snapshot is saved (env GODOT_MCP_ROUTER_SNAPSHOT_DELAY)")
+	snapCap := fs.Int64("snapshot-cap-mb", envInt("GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB", 256),
+		"most megabytes of index snapshots kept in the state file; least recently used go first (env GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB)")
 	runtimeDir := fs.String("runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
 		"folder for instance sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
 	fs.Usage = func() {
@@ -49,7 +54,10 @@ func runServe(args []string) error {
 	}
 	defer closeLog()
 
-	st, problem := openStore(log)
+	if *snapCap < 1 {
+		return fmt.Errorf("--snapshot-cap-mb must be at least 1, got %d", *snapCap)
+	}
+	st, problem := openStore(log, *snapCap<<20)
 	if st != nil {
 		defer st.Close()
 	}
@@ -66,6 +74,8 @@ func runServe(args []string) error {
 			LogDir:      logDirFor(stateDir),
 			IdleTimeout: *idle,
 			IdleCheck:   *idleCheck,
+
+			SnapshotDelay: *snapDelay,
 		},
 	})
 	if err != nil {
@@ -98,7 +108,7 @@ func runServe(args []string) error {
 
 // openStore opens the registry; a locked or unreadable file is reported and
 // the router carries on without it.
-func openStore(log *slog.Logger) (*store.Store, string) {
+func openStore(log *slog.Logger, snapshotCap int64) (*store.Store, string) {
 	path, err := store.DefaultPath()
 	if err != nil {
 		log.Warn("no state folder; registry kept in memory", "err", err)
@@ -106,7 +116,7 @@ func openStore(log *slog.Logger) (*store.Store, string) {
 	}
 	// A short wait: a second client's router (until the shared daemon of #5)
 	// finds the file locked and must not delay its initialize for long.
-	st, err := store.Open(path, &store.Options{Timeout: 50 * time.Millisecond, Logger: log})
+	st, err := store.Open(path, &store.Options{Timeout: 50 * time.Millisecond, Logger: log, SnapshotCap: snapshotCap})
 	if err != nil {
 		log.Warn("registry unavailable; kept in memory for this session", "err", err)
 		return nil, err.Error()
@@ -154,6 +164,16 @@ func envDuration(name string, def time.Duration) time.Duration {
 			return d
 		}
 		fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not a duration like 30m or 90s\n", name, v)
+	}
+	return def
+}
+
+func envInt(name string, def int64) int64 {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not a whole number\n", name, v)
 	}
 	return def
 }

@@ -17,6 +17,7 @@ const usage = `godot-mcp-router: Godot project tools for MCP clients
 usage:
   godot-mcp-router [flags]            serve MCP on stdio (what an MCP client runs)
   godot-mcp-router detect [DIR]       show which project DIR (default: here) resolves to, and why
+  godot-mcp-router status [--json]    what the state file records: instances, index snapshots
   godot-mcp-router version            print the version
   godot-mcp-router instance ...       the per-project backend (started by the router)
 `
@@ -37,6 +38,8 @@ func main() {
 		err = runInstance(args)
 	case "detect":
 		err = runDetect(args)
+	case "status":
+		err = runStatus(args, os.Stdout)
 	case "version":
 		fmt.Println("godot-mcp-router", version)
 	case "help":

@@ -14,9 +14,16 @@ import (
 type projectIndex struct {
 	root string
 
-	mu  sync.Mutex // guards ix; held during an update so calls wait for it
-	ix  *index.Index
-	gen uint64 // counts the indexes ix has held: a snapshot of gen n is current while gen == n
+	mu   sync.Mutex // guards the fields below; held during an update so calls wait for it
+	ix   *index.Index
+	gen  uint64 // counts the indexes ix has held
+	sent uint64 // the generation the router holds a snapshot of (0: none)
+
+	changed chan struct{} // signalled (never blocking) when gen grows
+}
+
+func newProjectIndex(root string) *projectIndex {
+	return &projectIndex{root: root, changed: make(chan struct{}, 1)}
 }
 
 // current returns an index that matches the disk.
@@ -30,6 +37,19 @@ func (p *projectIndex) current() (*index.Index, error) {
 	if ix != p.ix {
 		p.ix = ix
 		p.gen++
+		select {
+		case p.changed <- struct{}{}:
+		default:
+		}
 	}
 	return ix, nil
+}
+
+// restore starts the index from a snapshot the router holds.
+func (p *projectIndex) restore(ix *index.Index) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ix = ix
+	p.gen++
+	p.sent = p.gen
 }

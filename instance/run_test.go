@@ -153,7 +153,7 @@ func TestRunServesUntilRouterGone(t *testing.T) {
 	const grace = 200 * time.Millisecond
 	done := startRun(t, context.Background(), Config{Root: root, Socket: socket, Control: mine, OrphanGrace: grace})
 
-	if line := readLine(t, routers); line != "ready\n" {
+	if line := readLine(t, routers); !strings.HasPrefix(line, "ready {") {
 		t.Fatalf("control line = %q; want ready", line)
 	}
 	if st, err := os.Lstat(socket); err != nil || st.Mode().Perm() != 0o600 {
@@ -220,7 +220,7 @@ func TestRunIgnoresControlData(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := startRun(t, ctx, Config{Root: runProject(t), Socket: socket, Control: mine, OrphanGrace: 50 * time.Millisecond})
-	if line := readLine(t, routers); line != "ready\n" {
+	if line := readLine(t, routers); !strings.HasPrefix(line, "ready {") {
 		t.Fatalf("control line = %q", line)
 	}
 	if _, err := routers.Write([]byte("ping\nanything\n")); err != nil {
@@ -261,7 +261,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 			defer cancel()
 			done := startRun(t, ctx, cfg)
 			if tt.control {
-				if line := readLine(t, routers); line != "ready\n" {
+				if line := readLine(t, routers); !strings.HasPrefix(line, "ready {") {
 					t.Fatalf("control line = %q", line)
 				}
 			} else {
@@ -393,7 +393,7 @@ func TestRunNoGoroutineLeak(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := startRun(t, ctx, Config{Root: root, Socket: socket, Control: mine, OrphanGrace: 50 * time.Millisecond})
-				if line := readLine(t, routers); line != "ready\n" {
+				if line := readLine(t, routers); !strings.HasPrefix(line, "ready {") {
 					t.Fatalf("control line = %q", line)
 				}
 				for range 3 {

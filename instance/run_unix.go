@@ -3,13 +3,16 @@
 package instance
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,7 +29,10 @@ type Config struct {
 	// by hand, which also disables the orphan check.
 	Control     io.ReadWriteCloser
 	OrphanGrace time.Duration // 0 means DefaultOrphanGrace
-	Options     Options
+	// SnapshotDelay is how long the index must stay unchanged before a
+	// snapshot of it is pushed to the router; 0 means DefaultSnapshotDelay.
+	SnapshotDelay time.Duration
+	Options       Options
 }
 
 // Run serves the project until ctx ends (SIGTERM from the router) or the
@@ -39,6 +45,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.OrphanGrace <= 0 {
 		cfg.OrphanGrace = DefaultOrphanGrace
+	}
+	if cfg.SnapshotDelay <= 0 {
+		cfg.SnapshotDelay = DefaultSnapshotDelay
 	}
 	fail := func(err error) error {
 		if cfg.Control != nil {
@@ -54,8 +63,16 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	finished := make(chan struct{})
 	var watcher sync.WaitGroup
+	var ready atomic.Pointer[Server] // set once the readiness line is out
+	ctl := &control{w: cfg.Control}
 	if cfg.Control != nil {
-		watcher.Go(func() { watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log) })
+		watcher.Go(func() {
+			watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log, func(line string) {
+				if s := ready.Load(); s != nil {
+					s.handleControl(ctl, line)
+				}
+			})
+		})
 	}
 	defer func() {
 		close(finished)
@@ -73,10 +90,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("instance serving", "root", srv.Root(), "socket", cfg.Socket, "pid", os.Getpid())
 	if cfg.Control != nil {
-		if _, err := io.WriteString(cfg.Control, "ready\n"); err != nil {
+		report, _ := json.Marshal(srv.Started())
+		if err := ctl.line("ready " + string(report) + "\n"); err != nil {
 			ln.Close()
 			return fmt.Errorf("reporting readiness to the router: %w", err)
 		}
+		ready.Store(srv)
+		watcher.Go(func() { srv.pushSnapshots(ctl, cfg.SnapshotDelay, finished) })
 	}
 	err = srv.Serve(ctx, ln)
 	log.Info("instance stopped", "root", srv.Root())
@@ -89,14 +109,23 @@ const forceExitAfter = 5 * time.Second
 
 // watchRouter ends the instance when the router's end of the control
 // connection closes (the router exited or was killed) and stays closed for
-// the grace period.
-func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan struct{}, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger) {
+// the grace period. Each line the router writes goes to handle.
+func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan struct{}, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger, handle func(string)) {
 	context.AfterFunc(ctx, func() { control.Close() })
-	buf := make([]byte, 64)
+	br := bufio.NewReaderSize(control, 256)
 	for {
-		if _, err := control.Read(buf); err != nil {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// Not a request (they are short): skip to the line's end.
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			continue
+		}
+		if err != nil {
 			break
 		}
+		handle(string(line))
 	}
 	if ctx.Err() != nil {
 		return

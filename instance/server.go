@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/godot-mcp-router/godot-mcp-router/detect"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
 	"github.com/godot-mcp-router/godot-mcp-router/instance/mcpconn"
 )
 
@@ -25,6 +27,10 @@ const defaultVersion = "dev"
 type Options struct {
 	Logger  *slog.Logger // nil discards logs
 	Version string       // reported in serverInfo; "" means "dev"
+	// Snapshot is a snapshot of the project's index kept by the router
+	// (index.Snapshot), or nil. New restores it instead of reading every
+	// file; one it cannot use is logged and ignored.
+	Snapshot []byte
 }
 
 // Server serves the Godot tools of one project.
@@ -34,6 +40,7 @@ type Server struct {
 	log     *slog.Logger
 	mcp     *server.MCPServer
 	index   *projectIndex
+	started StartReport
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -74,13 +81,8 @@ func New(root string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("project %s: %w", real, detect.ErrUnsupported)
 	}
 
-	s := &Server{root: real, project: proj, log: opts.Logger, index: &projectIndex{root: real}}
-	// Index at start, so the first call finds it ready.
-	if ix, err := s.index.current(); err != nil {
-		opts.Logger.Warn("indexing the project", "root", real, "err", err)
-	} else {
-		opts.Logger.Info("project indexed", "files", len(ix.Files), "edges", len(ix.Edges), "problems", len(ix.Problems), "took", ix.Took)
-	}
+	s := &Server{root: real, project: proj, log: opts.Logger, index: newProjectIndex(real)}
+	s.started = s.indexAtStart(opts.Snapshot)
 	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
 		server.WithToolCapabilities(false),
 		server.WithRecovery(),
@@ -94,6 +96,48 @@ func New(root string, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// indexAtStart builds the index, from the snapshot when there is a usable
+// one, so the first call finds it ready.
+func (s *Server) indexAtStart(snapshot []byte) StartReport {
+	start := time.Now()
+	rep := StartReport{Index: "scan"}
+	var restored *index.Index
+	if snapshot != nil {
+		ix, err := index.Restore(s.root, buildID(), snapshot)
+		switch {
+		case errors.Is(err, index.ErrSnapshotFormat):
+			// Another build wrote it: expected after an upgrade.
+			s.log.Info("snapshot is from another build or format; indexing from the files", "err", err)
+			rep.SnapshotError = err.Error()
+		case err != nil:
+			s.log.Warn("snapshot is unusable; indexing from the files", "err", err)
+			rep.SnapshotError = err.Error()
+		default:
+			restored = ix
+			s.index.restore(ix)
+		}
+	}
+	ix, err := s.index.current()
+	rep.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		s.log.Warn("indexing the project", "root", s.root, "err", err)
+		return rep
+	}
+	rep.Files = len(ix.Files)
+	if restored != nil {
+		rep.Index = "snapshot"
+		if ix != restored {
+			rep.Reread = ix.Entries() - ix.Reused
+		}
+	}
+	s.log.Info("project indexed", "from", rep.Index, "files", len(ix.Files), "reread", rep.Reread,
+		"edges", len(ix.Edges), "problems", len(ix.Problems), "took_ms", rep.TookMS)
+	return rep
+}
+
+// Started says how the index was made at start.
+func (s *Server) Started() StartReport { return s.started }
 
 // Root is the resolved project root the server is confined to.
 func (s *Server) Root() string { return s.root }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/godot-mcp-router/godot-mcp-router/detect"
+	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
 
 // Instance states, as shown by debug_instances and kept in the registry.
@@ -44,6 +45,15 @@ type PoolOptions struct {
 	OrphanGrace  time.Duration // how long an instance outlives the router; 0 = instance default
 	// Registry receives every change of an instance's record; nil = none.
 	Registry *Registry
+	// Snapshots keeps the instances' index snapshots; nil = none (every
+	// start indexes from the files).
+	Snapshots *Snapshots
+	// SnapshotDelay is how long an instance's index must stay unchanged
+	// before it sends a snapshot; 0 = the instance's default (2 s).
+	SnapshotDelay time.Duration
+	// SnapshotWait bounds the wait for a last snapshot before an instance
+	// is stopped (idle stop, Close); 0 = 3 s.
+	SnapshotWait time.Duration
 }
 
 // Pool keeps one instance process per project root: spawned on the first call
@@ -122,6 +132,9 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 2 * time.Minute
 	}
+	if opts.SnapshotWait <= 0 {
+		opts.SnapshotWait = 3 * time.Second
+	}
 	p := &Pool{
 		opts:      opts,
 		log:       opts.Logger,
@@ -179,6 +192,9 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 				timeout:     p.opts.StartTimeout,
 				env:         instanceEnv(),
 				log:         p.log,
+
+				snapshots:     p.opts.Snapshots,
+				snapshotDelay: p.opts.SnapshotDelay,
 			}
 			p.wg.Go(func() {
 				proc.start(cfg, &p.wg)
@@ -349,9 +365,21 @@ func (p *Pool) stopIdle(now time.Time) {
 	}
 	p.mu.Unlock()
 	for _, s := range idle {
+		p.lastSnapshot(s.inst, s.proc)
 		s.proc.stop(p.opts.StopGrace)
 		removeStaleSocket(s.proc.socket)
 		p.persist(s.inst)
+	}
+}
+
+// lastSnapshot asks a process about to be stopped for the snapshot of its
+// index, when the router lacks the latest, so the next start is warm.
+func (p *Pool) lastSnapshot(inst *Instance, proc *process) {
+	if p.opts.Snapshots == nil || proc.startErr != nil || isClosed(proc.exited) {
+		return
+	}
+	if err := proc.requestSnapshot(p.opts.SnapshotWait); err != nil {
+		p.log.Warn("no last snapshot before stopping the instance", "root", inst.Key, "err", err)
 	}
 }
 
@@ -364,6 +392,7 @@ func (p *Pool) stopInstance(inst *Instance) {
 		return
 	}
 	<-proc.ready
+	p.lastSnapshot(inst, proc)
 	proc.stop(p.opts.StopGrace)
 	removeStaleSocket(proc.socket)
 	p.persist(inst)
@@ -413,6 +442,12 @@ type InstanceInfo struct {
 	LastError    string    `json:"last_error,omitempty"`
 	Restarts     int       `json:"restarts"`
 	Spawns       int       `json:"spawns"`
+	// Index says how the current process made its index: restored from a
+	// snapshot or built from the files.
+	Index *instance.StartReport `json:"index,omitempty"`
+	// Snapshot is the project's kept snapshot, if any (debug_instances
+	// fills it in).
+	Snapshot *SnapshotState `json:"snapshot,omitempty"`
 }
 
 // Snapshot describes every instance the pool knows, sorted by root.
@@ -500,6 +535,8 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		in.Status = StatusStopping
 	default:
 		in.Status = StatusReady
+		rep := proc.report
+		in.Index = &rep
 		in.StartedAt = proc.startedAt
 		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()
 		last := inst.lastActivity

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
 
 // process is one run of an instance program: from spawn to exit. A crashed
@@ -39,9 +41,18 @@ type process struct {
 	pid       int
 	startTime uint64
 	startedAt time.Time
-	control   net.Conn   // router's end of the control connection
+	control   net.Conn // router's end of the control connection
+	ctlr      *bufio.Reader
 	conn      net.Conn   // the MCP connection to the instance socket
 	client    *rpcClient // MCP over conn
+	report    instance.StartReport
+	restoring int // bytes of snapshot handed to the process at spawn
+
+	// Snapshot requests: one at a time (reqMu); the control reader hands
+	// the answer to reply.
+	reqMu   sync.Mutex
+	replyMu sync.Mutex
+	reply   chan struct{} // nil when no request waits; closed after the answer
 
 	stopOnce sync.Once
 	stopping chan struct{} // closed when a deliberate stop begins
@@ -66,6 +77,11 @@ type spawnConfig struct {
 	timeout     time.Duration
 	env         []string
 	log         *slog.Logger
+	// snapshots hands the process its project's snapshot and keeps the
+	// ones it sends; snapshotDelay is the instance's debounce (0: its
+	// default).
+	snapshots     *Snapshots
+	snapshotDelay time.Duration
 }
 
 // start launches the instance, waits for its readiness line, connects to its
@@ -118,13 +134,31 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 		"--control-fd", "3",
 		"--orphan-grace", cfg.orphanGrace.String(),
 	}
+	if cfg.snapshotDelay > 0 {
+		args = append(args, "--snapshot-delay", cfg.snapshotDelay.String())
+	}
+	extra := []*os.File{theirs}
+	snapshot := cfg.snapshots.Load(p.root)
+	var snapW *os.File
+	if snapshot != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			theirs.Close()
+			return fmt.Errorf("creating snapshot pipe: %w", err)
+		}
+		defer r.Close() // the child holds its own descriptor
+		snapW = w
+		extra = append(extra, r)
+		args = append(args, "--snapshot-fd", "4")
+		p.restoring = len(snapshot)
+	}
 	cmd := exec.Command(cfg.exe, args...)
 	cmd.Dir = "/"
 	cmd.Env = cfg.env
 	cmd.Stdin = nil
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.ExtraFiles = []*os.File{theirs}
+	cmd.ExtraFiles = extra
 	// Own process group: a stop signals the instance and anything it starts
 	// (later: the engine), and a Ctrl-C aimed at the client's group does not
 	// reach instances directly.
@@ -132,7 +166,18 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	err = cmd.Start()
 	theirs.Close()
 	if err != nil {
+		if snapW != nil {
+			snapW.Close()
+		}
 		return fmt.Errorf("starting instance %s: %w", cfg.exe, err)
+	}
+	if snapW != nil {
+		// The pipe holds 64 KiB: the rest goes as the instance reads. A
+		// process that dies first makes the write fail, which is fine.
+		wg.Go(func() {
+			snapW.Write(snapshot)
+			snapW.Close()
+		})
 	}
 	p.cmd = cmd
 	p.pid = cmd.Process.Pid
@@ -171,6 +216,7 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	c.notify(string(mcp.MethodNotificationInitialized), nil)
 	p.client = c
 	p.startedAt = time.Now()
+	wg.Go(func() { p.readControl(cfg.snapshots, cfg.log) })
 	return nil
 }
 
@@ -179,11 +225,17 @@ func (p *process) awaitReady(deadline time.Time) error {
 	if err := p.control.SetReadDeadline(deadline); err != nil {
 		return fmt.Errorf("waiting for instance: %w", err)
 	}
-	line, err := bufio.NewReader(p.control).ReadString('\n')
+	p.ctlr = bufio.NewReader(p.control)
+	line, err := p.ctlr.ReadString('\n')
 	line = strings.TrimSpace(line)
 	p.control.SetReadDeadline(time.Time{})
 	switch {
-	case line == "ready":
+	case line == "ready" || strings.HasPrefix(line, "ready "):
+		if rep, ok := strings.CutPrefix(line, "ready "); ok {
+			if err := json.Unmarshal([]byte(rep), &p.report); err != nil {
+				return fmt.Errorf("instance sent a malformed readiness line %q: %v", clipText(line, 200), err)
+			}
+		}
 		return nil
 	case strings.HasPrefix(line, "error: "):
 		return fmt.Errorf("instance could not start: %s", strings.TrimPrefix(line, "error: "))

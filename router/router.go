@@ -37,6 +37,8 @@ type Router struct {
 	pid     int
 
 	reg          *Registry
+	snaps        *Snapshots
+	bg           sync.WaitGroup // background work (snapshot pruning)
 	storeProblem string
 	pool         *Pool
 	mcp          *server.MCPServer
@@ -66,19 +68,23 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		toolsReady:   make(chan struct{}),
 	}
 	r.reg = NewRegistry(st, opts.Logger)
+	r.snaps = NewSnapshots(st, opts.Logger)
 	popts := opts.Pool
 	popts.Logger = opts.Logger
 	popts.Version = opts.Version
 	popts.Registry = r.reg
+	popts.Snapshots = r.snaps
 	pool, err := NewPool(popts)
 	if err != nil {
 		r.reg.Close()
+		r.snaps.Close()
 		return nil, err
 	}
 	r.pool = pool
 	// Records left by a router that died are re-checked before this one
 	// spawns anything, so a stale record never touches a new instance.
 	r.reg.Reconcile()
+	r.bg.Go(r.snaps.Prune)
 
 	r.mcp = server.NewMCPServer("godot-mcp-router", opts.Version,
 		server.WithToolCapabilities(false),
@@ -118,7 +124,9 @@ func (r *Router) Pool() *Pool { return r.pool }
 func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
 		<-r.toolsReady
-		r.closeErr = r.pool.Close()
+		r.closeErr = r.pool.Close() // asks each instance for a last snapshot first
+		r.bg.Wait()
+		r.snaps.Close()
 		r.reg.Close()
 	})
 	return r.closeErr

@@ -38,12 +38,27 @@ type RegistryRecord struct {
 	LastError    string    `json:"last_error,omitempty"`
 }
 
+// SnapshotState is one kept snapshot of a project's index.
+type SnapshotState struct {
+	Root    string    `json:"root"`
+	Bytes   int64     `json:"bytes"`
+	Files   int       `json:"files" jsonschema:"files the snapshot covers"`
+	SavedAt time.Time `json:"saved_at"`
+	AgeSec  float64   `json:"age_seconds" jsonschema:"seconds since it was saved"`
+	UsedAt  time.Time `json:"used_at" jsonschema:"last saved or handed to a starting instance; the least recently used go first when the cap is reached"`
+}
+
 // InstancesReport is what debug_instances returns.
 type InstancesReport struct {
-	Router    RouterInfo       `json:"router"`
-	Store     StoreInfo        `json:"store"`
-	Instances []InstanceInfo   `json:"instances"`
-	Registry  []RegistryRecord `json:"registry" jsonschema:"instances recorded by other or earlier routers"`
+	Router    RouterInfo     `json:"router"`
+	Store     StoreInfo      `json:"store"`
+	Instances []InstanceInfo `json:"instances"`
+	// Snapshots lists every kept snapshot, of running projects or not.
+	Snapshots []SnapshotState `json:"snapshots"`
+	// SnapshotsInMemory says snapshots live only as long as this router
+	// (it has no store of its own).
+	SnapshotsInMemory bool             `json:"snapshots_in_memory,omitempty"`
+	Registry          []RegistryRecord `json:"registry" jsonschema:"instances recorded by other or earlier routers"`
 	// RegistryTruncated says the registry list was cut at 100 records.
 	RegistryTruncated bool `json:"registry_truncated,omitempty"`
 }
@@ -60,9 +75,21 @@ func clipText(s string, n int) string {
 	return fmt.Sprintf("%s... (%d bytes cut)", strings.ToValidUTF8(s[:n], ""), len(s)-n)
 }
 
+// HumanBytes renders a size for people: 512 B, 12.3 KiB, 4.5 MiB.
+func HumanBytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+}
+
 func instancesTool() mcp.Tool {
 	return mcp.NewTool("debug_instances",
-		mcp.WithDescription("List every Godot project instance: project, version, engine, pid, socket, status, uptime, calls, errors, last error; plus the registry's records from other routers and the state of the store. Starts no instance."),
+		mcp.WithDescription("List every Godot project instance: project, version, engine, pid, socket, status, uptime, calls, errors, last error, how its index was made (snapshot or scan); every kept index snapshot with its size and age; plus the registry's records from other routers and the state of the store. Starts no instance."),
 		mcp.WithOutputSchema[InstancesReport](),
 		mcp.WithReadOnlyHintAnnotation(true),
 		mcp.WithDestructiveHintAnnotation(false),
@@ -81,6 +108,24 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 		},
 		Instances: r.pool.Snapshot(),
 		Registry:  []RegistryRecord{},
+		Snapshots: []SnapshotState{},
+
+		SnapshotsInMemory: r.snaps.InMemory(),
+	}
+	now := time.Now()
+	byRoot := map[string]int{}
+	for _, in := range r.snaps.List() {
+		byRoot[in.Root] = len(rep.Snapshots)
+		rep.Snapshots = append(rep.Snapshots, SnapshotState{
+			Root: in.Root, Bytes: in.Size, Files: in.Files, SavedAt: in.SavedAt, UsedAt: in.UsedAt,
+			AgeSec: now.Sub(in.SavedAt).Round(time.Millisecond).Seconds(),
+		})
+	}
+	for i := range rep.Instances {
+		if j, ok := byRoot[rep.Instances[i].Root]; ok {
+			s := rep.Snapshots[j]
+			rep.Instances[i].Snapshot = &s
+		}
 	}
 	if st := r.reg.Store(); st != nil {
 		rep.Store = StoreInfo{Path: st.Path(), Available: true, Recovered: st.Recovered()}
@@ -127,9 +172,31 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 	for _, in := range rep.Instances {
 		fmt.Fprintf(&text, "%s [%s] engine %s pid %d calls %d errors %d restarts %d %s\n",
 			in.Project, in.Status, in.Engine, in.PID, in.Calls, in.Errors, in.Restarts, in.Root)
+		if in.Index != nil {
+			fmt.Fprintf(&text, "  index: %s, %d files, %.1f ms", in.Index.Index, in.Index.Files, in.Index.TookMS)
+			if in.Index.Index == "snapshot" {
+				fmt.Fprintf(&text, ", %d read again", in.Index.Reread)
+			}
+			if in.Index.SnapshotError != "" {
+				fmt.Fprintf(&text, " (snapshot not used: %s)", in.Index.SnapshotError)
+			}
+			text.WriteString("\n")
+		}
 		if in.LastError != "" {
 			fmt.Fprintf(&text, "  last error: %s\n", in.LastError)
 		}
+	}
+	var total int64
+	for _, s := range rep.Snapshots {
+		total += s.Bytes
+	}
+	fmt.Fprintf(&text, "snapshots: %d, %s", len(rep.Snapshots), HumanBytes(total))
+	if rep.SnapshotsInMemory {
+		text.WriteString(" (in memory only)")
+	}
+	text.WriteString("\n")
+	for _, s := range rep.Snapshots {
+		fmt.Fprintf(&text, "  %s: %s, %d files, saved %s ago\n", s.Root, HumanBytes(s.Bytes), s.Files, time.Duration(s.AgeSec*float64(time.Second)).Round(time.Second))
 	}
 	for _, rec := range rep.Registry {
 		fmt.Fprintf(&text, "(registry) %s [%s] pid %d alive=%v %s\n", rec.Project, rec.Status, rec.PID, rec.Alive, rec.Root)

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"text/tabwriter"
+	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/router"
+	"github.com/godot-mcp-router/godot-mcp-router/store"
+)
+
+// statusReport is what `status --json` prints.
+type statusReport struct {
+	Store     string           `json:"store"`
+	Held      bool             `json:"held_by_router"`
+	Message   string           `json:"message,omitempty"`
+	Instances []store.Instance `json:"instances"`
+	Snapshots []statusSnapshot `json:"snapshots"`
+}
+
+type statusSnapshot struct {
+	store.SnapshotInfo
+	AgeSec float64 `json:"age_seconds"`
+}
+
+// runStatus prints what the state file records: instances and index
+// snapshots. While a router runs it holds the file; the live view is then
+// the debug_instances tool (until the shared daemon answers status itself).
+func runStatus(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("godot-mcp-router status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	rep, err := readStatus(time.Now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(out, "state file: %s\n", rep.Store)
+	if rep.Message != "" {
+		fmt.Fprintln(out, rep.Message)
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nINSTANCE\tSTATUS\tPID\tCALLS\tLAST ACTIVITY\tROOT\n")
+	if len(rep.Instances) == 0 {
+		fmt.Fprintf(tw, "(none)\n")
+	}
+	for _, in := range rep.Instances {
+		id := in.Slug
+		if in.Version != "" {
+			id += "/" + in.Version
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", id, in.Status, in.PID, in.Calls, ago(in.LastActivity), in.Root)
+	}
+	var total int64
+	fmt.Fprintf(tw, "\nSNAPSHOT\tSIZE\tFILES\tSAVED\tLAST USED\t\n")
+	if len(rep.Snapshots) == 0 {
+		fmt.Fprintf(tw, "(none)\n")
+	}
+	for _, s := range rep.Snapshots {
+		total += s.Size
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", s.Root, router.HumanBytes(s.Size), s.Files, ago(s.SavedAt), ago(s.UsedAt))
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "\n%d snapshots, %s in all\n", len(rep.Snapshots), router.HumanBytes(total))
+	return nil
+}
+
+func readStatus(now time.Time) (statusReport, error) {
+	path, err := store.DefaultPath()
+	if err != nil {
+		return statusReport{}, err
+	}
+	rep := statusReport{Store: path, Instances: []store.Instance{}, Snapshots: []statusSnapshot{}}
+	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond, ReadOnly: true})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		rep.Message = "no state yet: no router has run with this state folder"
+		return rep, nil
+	case errors.Is(err, store.ErrLocked):
+		rep.Held = true
+		rep.Message = "a router is running and holds the state file; its live view is the debug_instances tool in your MCP client"
+		return rep, nil
+	case err != nil:
+		return rep, err
+	}
+	defer st.Close()
+	if rep.Instances, err = st.Instances(); err != nil {
+		return rep, err
+	}
+	snaps, err := st.Snapshots()
+	if err != nil {
+		return rep, err
+	}
+	for _, s := range snaps {
+		rep.Snapshots = append(rep.Snapshots, statusSnapshot{s, now.Sub(s.SavedAt).Round(time.Millisecond).Seconds()})
+	}
+	return rep, nil
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
+}

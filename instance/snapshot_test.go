@@ -1,0 +1,147 @@
+//go:build unix
+
+package instance
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
+)
+
+// readFrame reads one line from the control connection, and the snapshot
+// that follows a "push N" or "reply N" line.
+func readFrame(t *testing.T, br *bufio.Reader) (kind string, data []byte) {
+	t.Helper()
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	kind, size, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if kind == "push" || kind == "reply" {
+		n, err := strconv.Atoi(size)
+		if err != nil {
+			t.Fatalf("frame line %q", line)
+		}
+		data = make([]byte, n)
+		if _, err := io.ReadFull(br, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return kind, data
+}
+
+// The control exchange: a cold start pushes its snapshot after the delay; a
+// request then gets "current"; a change pushes again; a request after a
+// change that was not pushed yet gets the snapshot as the reply.
+func TestSnapshotExchange(t *testing.T) {
+	root := runProject(t)
+	socket := filepath.Join(privateDir(t), "i.sock")
+	mine, routers := controlPair(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := startRun(t, ctx, Config{Root: root, Socket: socket, Control: mine, SnapshotDelay: 30 * time.Millisecond})
+	routers.SetReadDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(routers)
+	line, _ := br.ReadString('\n')
+	var rep StartReport
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(strings.TrimSpace(line), "ready ")), &rep); err != nil || rep.Index != "scan" || rep.Files != 3 {
+		t.Fatalf("ready line %q: %+v %v", line, rep, err)
+	}
+	kind, data := readFrame(t, br)
+	if kind != "push" || len(data) == 0 {
+		t.Fatalf("after a cold start: %q with %d bytes; want a push", kind, len(data))
+	}
+	if h, err := index.ReadSnapshotHeader(data); err != nil || h.Files != 3 {
+		t.Fatalf("pushed snapshot header: %+v %v", h, err)
+	}
+	fmt.Fprint(routers, "snapshot\n")
+	if kind, _ := readFrame(t, br); kind != "current" {
+		t.Fatalf("request with nothing new: %q; want current", kind)
+	}
+
+	// A change: the next call sees it and a push follows.
+	c := dialClient(t, socket)
+	os.WriteFile(filepath.Join(root, "more.gd"), []byte("extends Node\n"), 0o644)
+	if _, err := callClient(ctx, c, "list_scripts", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Asked at once, the reply carries it; on a slow machine the push may
+	// come first, and the reply is then "current".
+	fmt.Fprint(routers, "snapshot\n")
+	kind, data = readFrame(t, br)
+	if kind == "push" {
+		if next, _ := readFrame(t, br); next != "current" {
+			t.Fatalf("request after a push: %q; want current", next)
+		}
+	} else if kind != "reply" {
+		t.Fatalf("request after a change: %q; want reply", kind)
+	}
+	if h, err := index.ReadSnapshotHeader(data); err != nil || h.Files != 4 {
+		t.Fatalf("snapshot after the change: %+v %v", h, err)
+	}
+	cancel()
+	if err := waitRun(t, done, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// New restores a usable snapshot and ignores, with the reason, one that is
+// damaged or from another format.
+func TestNewFromSnapshot(t *testing.T) {
+	root := runProject(t)
+	ix, err := index.Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := ix.Snapshot(buildID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ix.Snapshot("another build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := append([]byte(nil), good...)
+	for i := len(damaged) / 2; i < len(damaged); i++ {
+		damaged[i] ^= 0xff
+	}
+	tests := []struct {
+		name      string
+		snapshot  []byte
+		wantIndex string
+		wantErr   bool
+	}{
+		{"none", nil, "scan", false},
+		{"good", good, "snapshot", false},
+		{"another build", other, "scan", true},
+		{"damaged", damaged, "scan", true},
+		{"truncated", good[:len(good)/3], "scan", true},
+		{"garbage", []byte("not a snapshot at all"), "scan", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(root, Options{Snapshot: tt.snapshot})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := s.Started()
+			if rep.Index != tt.wantIndex || (rep.SnapshotError != "") != tt.wantErr || rep.Files != 3 || rep.Reread != 0 {
+				t.Fatalf("Started() = %+v; want index %s, error %v", rep, tt.wantIndex, tt.wantErr)
+			}
+			info, err := s.projectInfo()
+			if err != nil || info.Counts.Scripts != 1 || info.Counts.Scenes != 1 {
+				t.Fatalf("project info after start: %+v %v", info.Counts, err)
+			}
+		})
+	}
+}
