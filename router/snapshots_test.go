@@ -43,7 +43,7 @@ func TestSnapshotsStoreMode(t *testing.T) {
 		t.Fatalf("Load right after Save: %d bytes; want %d", len(got), len(data))
 	}
 	k.Save("/not/a/snapshot", []byte("garbage")) // dropped: its header does not read
-	k.Close()                                     // flushes
+	k.Close()                                    // flushes
 	if got := k.List(); len(got) != 1 || got[0].Root != root || got[0].Size != int64(len(data)) || got[0].Files == 0 {
 		t.Fatalf("List after Close = %+v", got)
 	}
