@@ -169,3 +169,29 @@ func BenchmarkUpdateOneChange(b *testing.B) {
 	}
 	b.ReportMetric(float64(ix.Reused), "reused")
 }
+
+// BenchmarkWalk2000: listing a 2,000-file project with each file's size and
+// modification time, what every check of the index against the disk costs.
+func BenchmarkWalk2000(b *testing.B) {
+	root := GenerateProject(b, b.TempDir(), 2000)
+	for b.Loop() {
+		if _, err := walk(root); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdateUnchanged2000: the check a call makes when nothing changed
+// (a walk, then the same index back).
+func BenchmarkUpdateUnchanged2000(b *testing.B) {
+	root := GenerateProject(b, b.TempDir(), 2000)
+	ix, err := Build(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if up, err := Update(root, ix); err != nil || up != ix {
+			b.Fatal("Update of an unchanged tree built a new index", err)
+		}
+	}
+}

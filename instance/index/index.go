@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -152,7 +151,7 @@ func Update(root string, prev *Index) (*Index, error) {
 				if prev != nil {
 					old = prev.cache[w.rel]
 				}
-				if old != nil && old.Size == w.info.Size() && old.ModTime.Equal(w.info.ModTime()) {
+				if old != nil && old.Size == w.size && old.ModTime.Equal(w.mtime) {
 					files[i] = old
 					continue
 				}
@@ -245,8 +244,9 @@ func Update(root string, prev *Index) (*Index, error) {
 
 // walked is one file found by walk.
 type walked struct {
-	rel  string // slash-separated, relative to the root
-	info fs.FileInfo
+	rel   string // slash-separated, relative to the root
+	size  int64
+	mtime time.Time
 }
 
 // matches reports whether the files walk found are exactly those ix was
@@ -257,84 +257,11 @@ func (ix *Index) matches(paths []walked) bool {
 	}
 	for _, w := range paths {
 		c, ok := ix.cache[w.rel]
-		if !ok || c.Size != w.info.Size() || !c.ModTime.Equal(w.info.ModTime()) {
+		if !ok || c.Size != w.size || !c.ModTime.Equal(w.mtime) {
 			return false
 		}
 	}
 	return true
-}
-
-// walk lists the project's files the way the engine's scan does. Listing
-// the folders is sequential; the files' metadata is read in parallel (one
-// lstat per file is most of a walk's time).
-func walk(root string) ([]walked, error) {
-	type entry struct {
-		rel string
-		d   fs.DirEntry
-	}
-	var found []entry
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if d != nil && d.IsDir() && p != root {
-				return fs.SkipDir
-			}
-			if p == root {
-				return err
-			}
-			return nil
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p == root {
-				return nil
-			}
-			if strings.HasPrefix(name, ".") || exists(filepath.Join(p, ".gdignore")) || exists(filepath.Join(p, "project.godot")) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if strings.HasPrefix(name, ".") || !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return nil
-		}
-		found = append(found, entry{rel: filepath.ToSlash(rel), d: d})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walking %s: %w", root, err)
-	}
-	infos := make([]fs.FileInfo, len(found))
-	const chunk = 64
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0)*2)
-	for lo := 0; lo < len(found); lo += chunk {
-		hi := min(lo+chunk, len(found))
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			for i := lo; i < hi; i++ {
-				if info, err := found[i].d.Info(); err == nil {
-					infos[i] = info
-				}
-			}
-		})
-	}
-	wg.Wait()
-	out := make([]walked, 0, len(found))
-	for i, e := range found {
-		if infos[i] != nil {
-			out = append(out, walked{rel: e.rel, info: infos[i]})
-		}
-	}
-	return out, nil
-}
-
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
 
 // fileRead is a File plus what only Build needs.
@@ -357,13 +284,13 @@ func contentHash(src []byte) uint64 {
 func readFile(root string, w walked, old *fileRead) *fileRead {
 	res := "res://" + w.rel
 	ext := strings.ToLower(path.Ext(w.rel))
-	f := &fileRead{File: File{Path: res, Ext: ext, Size: w.info.Size(), ModTime: w.info.ModTime(), Kind: kindOf(w.rel, ext)}}
+	f := &fileRead{File: File{Path: res, Ext: ext, Size: w.size, ModTime: w.mtime, Kind: kindOf(w.rel, ext)}}
 	needs := ext == ".tscn" || ext == ".tres" || ext == ".gd" || ext == ".uid" || ext == ".import" || isBinaryResource(ext) || w.rel == "project.godot"
 	if !needs || w.rel == "project.godot" {
 		return f
 	}
-	if w.info.Size() > maxParsedFile {
-		f.Err = fmt.Errorf("%d bytes: too large to parse", w.info.Size())
+	if w.size > maxParsedFile {
+		f.Err = fmt.Errorf("%d bytes: too large to parse", w.size)
 		return f
 	}
 	abs := filepath.Join(root, filepath.FromSlash(w.rel))
@@ -374,7 +301,7 @@ func readFile(root string, w walked, old *fileRead) *fileRead {
 			return f
 		}
 		defer fh.Close()
-		if w.info.Size() == 0 {
+		if w.size == 0 {
 			return f
 		}
 		b, err := uid.ReadBinary(fh)

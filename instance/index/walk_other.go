@@ -1,0 +1,5 @@
+//go:build !unix
+
+package index
+
+func walk(root string) ([]walked, error) { return walkPortable(root) }
