@@ -21,6 +21,7 @@ type snapshotReport struct {
 		Restarts int    `json:"restarts"`
 		Index    *struct {
 			Index         string `json:"index"`
+			Checked       bool   `json:"checked"`
 			Files         int    `json:"files"`
 			Reread        int    `json:"reread"`
 			SnapshotError string `json:"snapshot_error"`
@@ -108,16 +109,24 @@ func copyProject(t *testing.T, rel string) string {
 	return real
 }
 
+// instanceOf returns the instance of root as debug_instances shows it,
+// once its index report is final (a restored index reports its check
+// against the files on the control connection, just after the first call).
 func (s *session) instanceOf(root string) (pid int, rep snapshotReport) {
 	s.t.Helper()
-	rep = s.snapshots()
-	for _, in := range rep.Instances {
-		if in.Root == root {
-			return in.PID, rep
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rep = s.snapshots()
+		for _, in := range rep.Instances {
+			if in.Root == root && (in.Index == nil || in.Index.Checked || time.Now().After(deadline)) {
+				return in.PID, rep
+			}
 		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no instance of %s: %+v", root, rep)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	s.t.Fatalf("no instance of %s: %+v", root, rep)
-	return 0, rep
 }
 
 // TestSnapshotAfterKill: kill -9 an instance; the next call restores its

@@ -7,6 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index/indextest"
 )
 
 // largestProject returns the project of a corpus tree holding the most files.
@@ -94,5 +99,42 @@ func BenchmarkGetSourceFile(b *testing.B) {
 		{"range", map[string]any{"path": "res://player.gd", "start_line": 400, "end_line": 450}},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchCall(b, s, "get_source_file", bc.args) })
+	}
+}
+
+// BenchmarkFirstCallAfterRestart2000: an instance starting on a generated
+// 2,000-file project and answering its first call, get_project_info, with
+// and without a snapshot of its index. Process start is the same either way
+// and not included (the root package's BenchmarkRestartFirstCall2000 has
+// it).
+func BenchmarkFirstCallAfterRestart2000(b *testing.B) {
+	root := indextest.GenerateProject(b, b.TempDir(), 2000)
+	ix, err := index.Build(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap, err := ix.Snapshot(buildID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		snap []byte
+	}{{"scan", nil}, {"snapshot", snap}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				s, err := New(root, Options{Snapshot: bc.snap})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := s.getProjectInfo(context.Background(), mcp.CallToolRequest{})
+				if err != nil || res.IsError {
+					b.Fatal(err, res)
+				}
+				if s.Started().Index != bc.name {
+					b.Fatalf("index made by %s; want %s", s.Started().Index, bc.name)
+				}
+			}
+		})
 	}
 }

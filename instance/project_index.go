@@ -20,6 +20,11 @@ type projectIndex struct {
 	sent uint64 // the generation the router holds a snapshot of (0: none)
 
 	changed chan struct{} // signalled (never blocking) when gen grows
+
+	// After a restore: the index being decoded (nil when none), and who is
+	// told how the first check against the disk went.
+	restoring func() (*index.Index, error)
+	onChecked func(ix *index.Index, reread int, restoreErr error)
 }
 
 func newProjectIndex(root string) *projectIndex {
@@ -30,7 +35,27 @@ func newProjectIndex(root string) *projectIndex {
 func (p *projectIndex) current() (*index.Index, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ix, err := index.Update(p.root, p.ix)
+	restoring := p.restoring
+	var restored *index.Index
+	var restoreErr error
+	ix, err := index.UpdateFrom(p.root, func() *index.Index {
+		if restoring != nil {
+			// The decoding started at New has had the walk's time.
+			restored, restoreErr = restoring()
+			p.ix = restored
+		}
+		return p.ix
+	})
+	if restoring != nil {
+		p.restoring = nil
+		reread := 0
+		if restored != nil && ix != nil && ix != restored {
+			reread = ix.Entries() - ix.Reused
+		}
+		if err == nil {
+			p.onChecked(ix, reread, restoreErr)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("indexing the project: %w", err)
 	}
@@ -45,11 +70,34 @@ func (p *projectIndex) current() (*index.Index, error) {
 	return ix, nil
 }
 
-// restore starts the index from a snapshot the router holds.
-func (p *projectIndex) restore(ix *index.Index) {
+// restore starts the index from a snapshot the router holds: it is decoded
+// in the background while the first call walks the tree, and that call's
+// check against the disk then tells onChecked how it went (a snapshot that
+// turned out unusable is reported there, and the call builds the index
+// from the files).
+func (p *projectIndex) restore(root, build string, data []byte, onChecked func(ix *index.Index, reread int, restoreErr error)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.ix = ix
 	p.gen++
-	p.sent = p.gen
+	p.sent = p.gen // the router holds this snapshot
+	ch := decodeAsync(root, build, data)
+	p.restoring = sync.OnceValues(func() (*index.Index, error) {
+		r := <-ch
+		return r.ix, r.err
+	})
+	p.onChecked = onChecked
+}
+
+type restoreResult struct {
+	ix  *index.Index
+	err error
+}
+
+func decodeAsync(root, build string, data []byte) <-chan restoreResult {
+	ch := make(chan restoreResult, 1)
+	go func() {
+		ix, err := index.Restore(root, build, data)
+		ch <- restoreResult{ix, err}
+	}()
+	return ch
 }

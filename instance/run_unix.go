@@ -95,6 +95,17 @@ func Run(ctx context.Context, cfg Config) error {
 			ln.Close()
 			return fmt.Errorf("reporting readiness to the router: %w", err)
 		}
+		srv.startMu.Lock()
+		srv.onChecked = func(rep StartReport) {
+			b, _ := json.Marshal(rep)
+			if err := ctl.line("checked " + string(b) + "\n"); err != nil {
+				log.Warn("reporting the index check to the router", "err", err)
+			}
+		}
+		if rep := srv.started; rep.Index == "snapshot" && rep.Checked {
+			srv.onChecked(rep) // checked before the hook was set
+		}
+		srv.startMu.Unlock()
 		ready.Store(srv)
 		watcher.Go(func() { srv.pushSnapshots(ctl, cfg.SnapshotDelay, finished) })
 	}

@@ -40,7 +40,10 @@ type Server struct {
 	log     *slog.Logger
 	mcp     *server.MCPServer
 	index   *projectIndex
-	started StartReport
+
+	startMu   sync.Mutex // guards started and onChecked
+	started   StartReport
+	onChecked func(StartReport) // told when the first check after a restore ends
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -97,14 +100,24 @@ func New(root string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// indexAtStart builds the index, from the snapshot when there is a usable
-// one, so the first call finds it ready.
+// indexAtStart makes the index so the first call finds it ready: restored
+// from the snapshot when there is a usable one, else built from the files.
+// A snapshot is decoded in the background while the first call walks the
+// tree to check it against the disk (as every call checks the index);
+// checked then completes the report.
 func (s *Server) indexAtStart(snapshot []byte) StartReport {
 	start := time.Now()
 	rep := StartReport{Index: "scan"}
-	var restored *index.Index
 	if snapshot != nil {
-		ix, err := index.Restore(s.root, buildID(), snapshot)
+		// The header is cheap to read: a snapshot of another build or
+		// project is refused before any work.
+		h, err := index.ReadSnapshotHeader(snapshot)
+		switch {
+		case err == nil && h.Build != buildID():
+			err = fmt.Errorf("%w: made by build %q, this is %q", index.ErrSnapshotFormat, h.Build, buildID())
+		case err == nil && h.Root != s.root:
+			err = fmt.Errorf("%w: a snapshot of %s, not of %s", index.ErrSnapshotCorrupt, h.Root, s.root)
+		}
 		switch {
 		case errors.Is(err, index.ErrSnapshotFormat):
 			// Another build wrote it: expected after an upgrade.
@@ -114,30 +127,53 @@ func (s *Server) indexAtStart(snapshot []byte) StartReport {
 			s.log.Warn("snapshot is unusable; indexing from the files", "err", err)
 			rep.SnapshotError = err.Error()
 		default:
-			restored = ix
-			s.index.restore(ix)
+			s.index.restore(s.root, buildID(), snapshot, s.checked)
+			rep.Index, rep.Files = "snapshot", h.Files
+			rep.TookMS = float64(time.Since(start).Microseconds()) / 1000
+			s.log.Info("restoring the project index from a snapshot", "files", h.Files, "bytes", len(snapshot))
+			return rep
 		}
 	}
 	ix, err := s.index.current()
 	rep.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	rep.Checked = true
 	if err != nil {
 		s.log.Warn("indexing the project", "root", s.root, "err", err)
 		return rep
 	}
 	rep.Files = len(ix.Files)
-	if restored != nil {
-		rep.Index = "snapshot"
-		if ix != restored {
-			rep.Reread = ix.Entries() - ix.Reused
-		}
-	}
-	s.log.Info("project indexed", "from", rep.Index, "files", len(ix.Files), "reread", rep.Reread,
-		"edges", len(ix.Edges), "problems", len(ix.Problems), "took_ms", rep.TookMS)
+	s.log.Info("project indexed", "files", len(ix.Files), "edges", len(ix.Edges), "problems", len(ix.Problems), "took_ms", rep.TookMS)
 	return rep
 }
 
+// checked completes the start report once the first check of a restored
+// index against the disk has run.
+func (s *Server) checked(ix *index.Index, reread int, restoreErr error) {
+	s.startMu.Lock()
+	s.started.Checked = true
+	s.started.Reread = reread
+	s.started.Files = len(ix.Files)
+	if restoreErr != nil {
+		s.started.Index, s.started.Reread, s.started.SnapshotError = "scan", 0, restoreErr.Error()
+	}
+	rep, tell := s.started, s.onChecked
+	s.startMu.Unlock()
+	if restoreErr != nil {
+		s.log.Warn("snapshot is unusable; indexed from the files", "err", restoreErr)
+	} else {
+		s.log.Info("restored index checked against the files", "files", rep.Files, "reread", reread)
+	}
+	if tell != nil {
+		tell(rep)
+	}
+}
+
 // Started says how the index was made at start.
-func (s *Server) Started() StartReport { return s.started }
+func (s *Server) Started() StartReport {
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	return s.started
+}
 
 // Root is the resolved project root the server is confined to.
 func (s *Server) Root() string { return s.root }

@@ -17,6 +17,8 @@ import (
 //	instance -> router   "reply <n>\n" + n bytes   the answer: a snapshot
 //	                     "current\n"               the answer: you have the latest
 //	                     "push <n>\n" + n bytes    unasked, after the index changed
+//	                     "checked <json>\n"        the StartReport, once a restored
+//	                                               index was checked against the files
 //
 // Pushes are debounced (Config.SnapshotDelay) so a burst of edits costs one
 // encoding. Lines the instance does not know are ignored.
@@ -33,7 +35,8 @@ const MaxSnapshot = 512 << 20
 type StartReport struct {
 	Index         string  `json:"index"`                    // "snapshot" (restored) or "scan" (built from the files)
 	Files         int     `json:"files"`                    // files indexed
-	Reread        int     `json:"reread"`                   // after a restore: files read again because they changed or are new
+	Checked       bool    `json:"checked"`                  // a restored index has been checked against the files (by the first call)
+	Reread        int     `json:"reread"`                   // after a restore: files the check read again because they changed or are new
 	TookMS        float64 `json:"took_ms"`                  // from the start of New to the index being ready
 	SnapshotError string  `json:"snapshot_error,omitempty"` // why the snapshot handed over was not used
 }
@@ -75,16 +78,6 @@ func (c *control) line(s string) error {
 	return err
 }
 
-func (c *control) frame(kind string, data []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, err := fmt.Fprintf(c.w, "%s %d\n", kind, len(data)); err != nil {
-		return err
-	}
-	_, err := c.w.Write(data)
-	return err
-}
-
 // snapshotIfNew encodes the index when the router lacks it. gen is the
 // generation encoded; ok is false when the router has it already (or there
 // is no index).
@@ -115,19 +108,27 @@ func (s *Server) markSent(gen uint64) {
 	p.mu.Unlock()
 }
 
-// send answers one request or makes one push.
+// send answers one request or makes one push. It holds the control
+// connection from deciding to marking sent, so a request read just after a
+// push always sees that push counted.
 func (s *Server) send(c *control, kind string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	data, gen, ok, err := s.snapshotIfNew()
 	if err != nil {
 		s.log.Warn("encoding snapshot", "err", err)
 	}
 	if !ok {
 		if kind == "reply" {
-			return c.line("current\n")
+			_, err := io.WriteString(c.w, "current\n")
+			return err
 		}
 		return nil
 	}
-	if err := c.frame(kind, data); err != nil {
+	if _, err := fmt.Fprintf(c.w, "%s %d\n", kind, len(data)); err != nil {
+		return err
+	}
+	if _, err := c.w.Write(data); err != nil {
 		return err
 	}
 	s.markSent(gen)

@@ -115,18 +115,21 @@ func TestNewFromSnapshot(t *testing.T) {
 	for i := len(damaged) / 2; i < len(damaged); i++ {
 		damaged[i] ^= 0xff
 	}
+	// The header and checksum are checked at once; decoding happens while
+	// the first call walks the tree (TestRestoreFailsLate).
 	tests := []struct {
-		name      string
-		snapshot  []byte
-		wantIndex string
-		wantErr   bool
+		name       string
+		snapshot   []byte
+		startIndex string
+		wantIndex  string
+		wantErr    bool
 	}{
-		{"none", nil, "scan", false},
-		{"good", good, "snapshot", false},
-		{"another build", other, "scan", true},
-		{"damaged", damaged, "scan", true},
-		{"truncated", good[:len(good)/3], "scan", true},
-		{"garbage", []byte("not a snapshot at all"), "scan", true},
+		{"none", nil, "scan", "scan", false},
+		{"good", good, "snapshot", "snapshot", false},
+		{"another build", other, "scan", "scan", true},
+		{"damaged", damaged, "scan", "scan", true},
+		{"truncated", good[:len(good)/3], "scan", "scan", true},
+		{"garbage", []byte("not a snapshot at all"), "scan", "scan", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,13 +138,43 @@ func TestNewFromSnapshot(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := s.Started()
-			if rep.Index != tt.wantIndex || (rep.SnapshotError != "") != tt.wantErr || rep.Files != 3 || rep.Reread != 0 {
-				t.Fatalf("Started() = %+v; want index %s, error %v", rep, tt.wantIndex, tt.wantErr)
+			if rep.Index != tt.startIndex || rep.Checked != (tt.startIndex == "scan") {
+				t.Fatalf("Started() before any call = %+v; want index %s, checked only for a scan", rep, tt.startIndex)
 			}
 			info, err := s.projectInfo()
 			if err != nil || info.Counts.Scripts != 1 || info.Counts.Scenes != 1 {
 				t.Fatalf("project info after start: %+v %v", info.Counts, err)
 			}
+			rep = s.Started()
+			if rep.Index != tt.wantIndex || (rep.SnapshotError != "") != tt.wantErr || rep.Files != 3 || rep.Reread != 0 || !rep.Checked {
+				t.Fatalf("Started() after the first call = %+v; want index %s, error %v, checked", rep, tt.wantIndex, tt.wantErr)
+			}
 		})
+	}
+}
+
+// A snapshot that passes the header check but does not restore (here: it is
+// of another root, which New would have refused at once) is found out by
+// the first call, which indexes from the files and reports why.
+func TestRestoreFailsLate(t *testing.T) {
+	root, other := runProject(t), runProject(t)
+	ix, err := index.Build(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Snapshot(buildID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProjectIndex(root)
+	var gotErr error
+	var gotReread = -1
+	p.restore(root, buildID(), snap, func(_ *index.Index, reread int, err error) { gotReread, gotErr = reread, err })
+	got, err := p.current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotErr == nil || gotReread != 0 || got.Root != root || len(got.Files) != 3 {
+		t.Fatalf("after a late restore failure: err %v, reread %d, index of %s with %d files", gotErr, gotReread, got.Root, len(got.Files))
 	}
 }

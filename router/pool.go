@@ -535,7 +535,7 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		in.Status = StatusStopping
 	default:
 		in.Status = StatusReady
-		rep := proc.report
+		rep := proc.startReport()
 		in.Index = &rep
 		in.StartedAt = proc.startedAt
 		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()

@@ -3,6 +3,7 @@
 package router
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,15 @@ func (p *process) readControl(snapshots *Snapshots, log *slog.Logger) {
 		switch kind {
 		case "current":
 			p.deliver(true)
+		case "checked":
+			var rep instance.StartReport
+			if err := json.Unmarshal([]byte(size), &rep); err != nil {
+				log.Warn("instance sent a malformed index report", "root", p.root, "line", clipText(line, 200))
+				continue
+			}
+			p.reportMu.Lock()
+			p.report = rep
+			p.reportMu.Unlock()
 		case "push", "reply":
 			n, err := strconv.Atoi(size)
 			if err != nil || n <= 0 || n > instance.MaxSnapshot {

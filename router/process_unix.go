@@ -45,8 +45,9 @@ type process struct {
 	ctlr      *bufio.Reader
 	conn      net.Conn   // the MCP connection to the instance socket
 	client    *rpcClient // MCP over conn
-	report    instance.StartReport
-	restoring int // bytes of snapshot handed to the process at spawn
+	reportMu  sync.Mutex
+	report    instance.StartReport // guarded by reportMu once ready
+	restoring int                  // bytes of snapshot handed to the process at spawn
 
 	// Snapshot requests: one at a time (reqMu); the control reader hands
 	// the answer to reply.
@@ -249,6 +250,13 @@ func (p *process) awaitReady(deadline time.Time) error {
 		}
 		return fmt.Errorf("instance exited during start (%s); log tail: %s", p.exitStatus(), logTail(p.logPath, 5))
 	}
+}
+
+// startReport says how the process made its index.
+func (p *process) startReport() instance.StartReport {
+	p.reportMu.Lock()
+	defer p.reportMu.Unlock()
+	return p.report
 }
 
 // callTool runs one tool on the instance: params is the raw tools/call

@@ -113,11 +113,19 @@ func Build(root string) (*Index, error) { return Update(root, nil) }
 // file is read and nothing is linked again. prev stays valid for calls still
 // using it.
 func Update(root string, prev *Index) (*Index, error) {
+	return UpdateFrom(root, func() *Index { return prev })
+}
+
+// UpdateFrom is Update with the previous index given late: prev is called
+// once the tree has been walked, so an index still being restored from a
+// snapshot can finish while the walk runs. prev may return nil.
+func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 	start := time.Now()
 	paths, err := walk(root)
 	if err != nil {
 		return nil, err
 	}
+	prev := prevIndex()
 	if prev != nil && prev.Root == root && prev.matches(paths) {
 		return prev, nil
 	}

@@ -146,11 +146,16 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// ReadSnapshotHeader reads a snapshot's header alone, for listing
-// snapshots: it neither checks nor decodes the rest. A snapshot of another
+// ReadSnapshotHeader reads a snapshot's header and checks the checksum
+// over the whole snapshot (microseconds: the CPU computes CRC-32C), but does
+// not decode the rest: a truncated or damaged snapshot is refused here, one
+// whose payload does not decode only by Restore. A snapshot of another
 // format gives ErrSnapshotFormat, with Format set.
 func ReadSnapshotHeader(data []byte) (SnapshotHeader, error) {
 	h, _, err := readSnapshotHeader(data)
+	if err == nil && binary.LittleEndian.Uint32(data[h.sumAt:]) != snapshotSum(data, h.sumAt) {
+		err = fmt.Errorf("%w: checksum mismatch", ErrSnapshotCorrupt)
+	}
 	return h.SnapshotHeader, err
 }
 
