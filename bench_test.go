@@ -10,11 +10,16 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index/indextest"
 )
 
 const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}` + "\n"
@@ -170,5 +175,48 @@ func BenchmarkWarmDependencyGraph(b *testing.B) {
 		if err != nil || res.IsError {
 			b.Fatal(err, res)
 		}
+	}
+}
+
+// BenchmarkRestartFirstCall2000: the first call after an instance of a
+// generated 2,000-file project was killed (kill -9), through the real
+// binary: the router notices, spawns a new instance, which indexes from the
+// files (scan) or restores the snapshot the router kept (snapshot), and
+// answers get_project_info. Process start is in both.
+func BenchmarkRestartFirstCall2000(b *testing.B) {
+	root := indextest.GenerateProject(b, b.TempDir(), 2000)
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_project_info"
+	for _, bc := range []struct{ name, delay string }{{"scan", "1h"}, {"snapshot", "10ms"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			env := newRouterEnv(b)
+			env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY="+bc.delay)
+			s := startRouter(b, env, root)
+			ctx := context.Background()
+			if _, err := s.client.CallTool(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+			if bc.name == "snapshot" {
+				s.waitSnapshot(root)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				pid, _ := s.instanceOf(root)
+				syscall.Kill(pid, syscall.SIGKILL)
+				waitGone(b, pid, 5*time.Second)
+				b.StartTimer()
+				res, err := s.client.CallTool(ctx, req)
+				if err != nil || res.IsError {
+					b.Fatal(err, res)
+				}
+			}
+			b.StopTimer()
+			if _, rep := s.instanceOf(root); rep.Instances[0].Index == nil || rep.Instances[0].Index.Index != bc.name {
+				b.Fatalf("the last restart made its index by %+v; want %s", rep.Instances[0].Index, bc.name)
+			}
+		})
 	}
 }
