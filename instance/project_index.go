@@ -33,12 +33,24 @@ func newProjectIndex(root string) *projectIndex {
 
 // current returns an index that matches the disk.
 func (p *projectIndex) current() (*index.Index, error) {
+	ix, checked, err := p.update()
+	if checked != nil {
+		// Told outside p.mu: the report goes out on the control
+		// connection, whose writers may wait for p.mu.
+		checked()
+	}
+	return ix, err
+}
+
+// update is current under p.mu; checked, when not nil, reports the first
+// check of a restored index and must be called after the lock is released.
+func (p *projectIndex) update() (ix *index.Index, checked func(), err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	restoring := p.restoring
 	var restored *index.Index
 	var restoreErr error
-	ix, err := index.UpdateFrom(p.root, func() *index.Index {
+	ix, err = index.UpdateFrom(p.root, func() *index.Index {
 		if restoring != nil {
 			// The decoding started at New has had the walk's time.
 			restored, restoreErr = restoring()
@@ -46,18 +58,18 @@ func (p *projectIndex) current() (*index.Index, error) {
 		}
 		return p.ix
 	})
+	if err != nil {
+		// A restore still pending is tried again by the next call.
+		return nil, nil, fmt.Errorf("indexing the project: %w", err)
+	}
 	if restoring != nil {
 		p.restoring = nil
 		reread := 0
-		if restored != nil && ix != nil && ix != restored {
+		if restored != nil && ix != restored {
 			reread = ix.Entries() - ix.Reused
 		}
-		if err == nil {
-			p.onChecked(ix, reread, restoreErr)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("indexing the project: %w", err)
+		tell, got := p.onChecked, ix
+		checked = func() { tell(got, reread, restoreErr) }
 	}
 	if ix != p.ix {
 		p.ix = ix
@@ -67,7 +79,7 @@ func (p *projectIndex) current() (*index.Index, error) {
 		default:
 		}
 	}
-	return ix, nil
+	return ix, checked, nil
 }
 
 // restore starts the index from a snapshot the router holds: it is decoded

@@ -102,9 +102,6 @@ func Run(ctx context.Context, cfg Config) error {
 				log.Warn("reporting the index check to the router", "err", err)
 			}
 		}
-		if rep := srv.started; rep.Index == "snapshot" && rep.Checked {
-			srv.onChecked(rep) // checked before the hook was set
-		}
 		srv.startMu.Unlock()
 		ready.Store(srv)
 		watcher.Go(func() { srv.pushSnapshots(ctl, cfg.SnapshotDelay, finished) })

@@ -16,6 +16,7 @@ import (
 //	router -> instance   "snapshot\n"         send me your state if I lack it
 //	instance -> router   "reply <n>\n" + n bytes   the answer: a snapshot
 //	                     "current\n"               the answer: you have the latest
+//	                     "none\n"                  the answer: no snapshot could be made
 //	                     "push <n>\n" + n bytes    unasked, after the index changed
 //	                     "checked <json>\n"        the StartReport, once a restored
 //	                                               index was checked against the files
@@ -108,19 +109,28 @@ func (s *Server) markSent(gen uint64) {
 	p.mu.Unlock()
 }
 
-// send answers one request or makes one push. It holds the control
-// connection from deciding to marking sent, so a request read just after a
-// push always sees that push counted.
+// send answers one request or makes one push. The snapshot is encoded
+// without holding the control connection (encoding takes milliseconds, and
+// the first call after a restore reports on the connection); the connection
+// is then held from re-checking the generation to marking it sent, so a
+// request read just after a push sees that push counted.
 func (s *Server) send(c *control, kind string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	data, gen, ok, err := s.snapshotIfNew()
 	if err != nil {
 		s.log.Warn("encoding snapshot", "err", err)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ok && s.sentAtLeast(gen) {
+		ok = false // another send delivered this generation meanwhile
+	}
 	if !ok {
 		if kind == "reply" {
-			_, err := io.WriteString(c.w, "current\n")
+			answer := "current\n"
+			if err != nil {
+				answer = "none\n"
+			}
+			_, err := io.WriteString(c.w, answer)
 			return err
 		}
 		return nil
@@ -133,6 +143,14 @@ func (s *Server) send(c *control, kind string) error {
 	}
 	s.markSent(gen)
 	return nil
+}
+
+// sentAtLeast reports whether the router holds generation gen or a later one.
+func (s *Server) sentAtLeast(gen uint64) bool {
+	p := s.index
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sent >= gen
 }
 
 // handleControl answers one line from the router.

@@ -178,3 +178,97 @@ func TestRestoreFailsLate(t *testing.T) {
 		t.Fatalf("after a late restore failure: err %v, reread %d, index of %s with %d files", gotErr, gotReread, got.Root, len(got.Files))
 	}
 }
+
+// A snapshot request from the router while the first call after a restore
+// is checking the index must not deadlock either (the call reports the
+// check on the control connection; the request encodes under the index
+// lock). Repeated, since it is a race.
+func TestSnapshotRequestDuringFirstCall(t *testing.T) {
+	root := runProject(t)
+	ix, err := index.Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Snapshot(buildID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		socket := filepath.Join(privateDir(t), "i.sock")
+		mine, routers := controlPair(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := startRun(t, ctx, Config{Root: root, Socket: socket, Control: mine, Options: Options{Snapshot: snap}})
+		br := bufio.NewReader(routers)
+		routers.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if line, _ := br.ReadString('\n'); !strings.HasPrefix(line, "ready ") {
+			t.Fatalf("ready line %q", line)
+		}
+		// Drain the control connection as the router does.
+		lines := make(chan string, 100)
+		go func() {
+			for {
+				kind, _ := readFrameNoFail(br)
+				if kind == "" {
+					close(lines)
+					return
+				}
+				lines <- kind
+			}
+		}()
+		c := dialClient(t, socket)
+		calls := make(chan error, 1)
+		go func() {
+			_, err := callClient(ctx, c, "get_project_info", nil, nil)
+			calls <- err
+		}()
+		for range 5 {
+			fmt.Fprint(routers, "snapshot\n")
+		}
+		select {
+		case err := <-calls:
+			if err != nil {
+				t.Fatalf("round %d: first call: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the first call after a restore hung while the router asked for a snapshot", i)
+		}
+		answers := 0
+		timeout := time.After(10 * time.Second)
+		for answers < 5 {
+			select {
+			case k := <-lines:
+				if k == "current" || k == "reply" {
+					answers++
+				}
+			case <-timeout:
+				t.Fatalf("round %d: %d of 5 snapshot requests answered", i, answers)
+			}
+		}
+		cancel()
+		if err := waitRun(t, done, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		routers.Close()
+	}
+}
+
+// readFrameNoFail is readFrame for a goroutine: "" when the connection ends.
+func readFrameNoFail(br *bufio.Reader) (string, []byte) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", nil
+	}
+	kind, size, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if kind == "push" || kind == "reply" {
+		n, err := strconv.Atoi(size)
+		if err != nil {
+			return "", nil
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(br, data); err != nil {
+			return "", nil
+		}
+		return kind, data
+	}
+	return kind, nil
+}

@@ -3,7 +3,10 @@
 package router
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,51 +17,63 @@ import (
 	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
 
+// maxControlLine bounds a line on the control connection: frame lines and
+// reports are short.
+const maxControlLine = 4096
+
 // readControl reads what the instance sends on the control connection after
 // its readiness line: snapshots it pushes after its index changed (kept by
-// snapshots) and answers to requestSnapshot. It returns when the connection
-// ends; a malformed frame ends it too (the process is then of no use for
-// snapshots, and says so in the log).
+// snapshots), answers to requestSnapshot, and its index report once its
+// first check ran. It returns when the connection ends. Anything malformed
+// is logged once and the rest of the stream discarded: the instance must
+// never block on a full connection.
 func (p *process) readControl(snapshots *Snapshots, log *slog.Logger) {
+	defer p.deliver(false)
+	malformed := func(what string, line []byte) {
+		log.Warn("instance sent a malformed control message; ignoring its control messages from now on",
+			"root", p.root, "pid", p.pid, "what", what, "line", clipText(string(line), 100))
+		io.Copy(io.Discard, p.ctlr)
+	}
 	for {
-		line, err := p.ctlr.ReadString('\n')
-		if err != nil {
-			p.deliver(false)
+		line, err := p.ctlr.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			malformed("line too long", line)
 			return
 		}
-		kind, size, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if err != nil {
+			return
+		}
+		kind, rest, _ := strings.Cut(strings.TrimSpace(string(line)), " ")
 		switch kind {
-		case "current":
+		case "current", "none":
 			p.deliver(true)
 		case "checked":
 			var rep instance.StartReport
-			if err := json.Unmarshal([]byte(size), &rep); err != nil {
-				log.Warn("instance sent a malformed index report", "root", p.root, "line", clipText(line, 200))
-				continue
+			if err := json.Unmarshal([]byte(rest), &rep); err != nil {
+				malformed("index report", line)
+				return
 			}
 			p.reportMu.Lock()
 			p.report = rep
 			p.reportMu.Unlock()
 		case "push", "reply":
-			n, err := strconv.Atoi(size)
+			n, err := strconv.Atoi(rest)
 			if err != nil || n <= 0 || n > instance.MaxSnapshot {
-				log.Warn("instance sent a malformed snapshot frame; ignoring its snapshots", "root", p.root, "line", clipText(line, 100))
-				p.deliver(false)
+				malformed("snapshot frame", line)
 				return
 			}
-			data := make([]byte, n)
-			if _, err := io.ReadFull(p.ctlr, data); err != nil {
-				p.deliver(false)
-				return
+			var buf bytes.Buffer
+			if _, err := io.CopyN(&buf, p.ctlr, int64(n)); err != nil {
+				return // the instance went away mid-frame
 			}
 			// Kept even when the request that asked for it gave up
 			// waiting: the instance counts it as delivered.
-			snapshots.Save(p.root, data)
+			snapshots.Save(p.root, buf.Bytes())
 			if kind == "reply" {
 				p.deliver(true)
 			}
 		default:
-			log.Debug("unknown line from instance on the control connection", "root", p.root, "line", clipText(line, 100))
+			log.Debug("unknown line from instance on the control connection", "root", p.root, "line", clipText(string(line), 100))
 		}
 	}
 }

@@ -151,7 +151,6 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 		snapW = w
 		extra = append(extra, r)
 		args = append(args, "--snapshot-fd", "4")
-		p.restoring = len(snapshot)
 	}
 	cmd := exec.Command(cfg.exe, args...)
 	cmd.Dir = "/"
@@ -226,9 +225,9 @@ func (p *process) awaitReady(deadline time.Time) error {
 	if err := p.control.SetReadDeadline(deadline); err != nil {
 		return fmt.Errorf("waiting for instance: %w", err)
 	}
-	p.ctlr = bufio.NewReader(p.control)
-	line, err := p.ctlr.ReadString('\n')
-	line = strings.TrimSpace(line)
+	p.ctlr = bufio.NewReaderSize(p.control, maxControlLine)
+	raw, err := p.ctlr.ReadSlice('\n') // bounded: a longer line is an error
+	line := strings.TrimSpace(string(raw))
 	p.control.SetReadDeadline(time.Time{})
 	switch {
 	case line == "ready" || strings.HasPrefix(line, "ready "):

@@ -1,7 +1,12 @@
 package router
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,4 +107,65 @@ func TestNilSnapshots(t *testing.T) {
 	}
 	k.Prune()
 	k.Close()
+}
+
+// readControl keeps pushed snapshots and index reports, answers waiting
+// requests, and on anything malformed stops parsing but keeps draining so
+// the instance never blocks.
+func TestReadControl(t *testing.T) {
+	root, data := testSnapshot(t, 2)
+	tests := []struct {
+		name      string
+		send      func(w io.Writer)
+		wantSaved bool
+		wantIndex string
+	}{
+		{"push and report", func(w io.Writer) {
+			fmt.Fprintf(w, "push %d\n", len(data))
+			w.Write(data)
+			io.WriteString(w, `checked {"index":"snapshot","files":2,"checked":true}`+"\n")
+		}, true, "snapshot"},
+		{"too long a line, then a push", func(w io.Writer) {
+			w.Write(bytes.Repeat([]byte("x"), 3*maxControlLine))
+			fmt.Fprintf(w, "\npush %d\n", len(data))
+			w.Write(data)
+		}, false, ""},
+		{"bad frame size", func(w io.Writer) { io.WriteString(w, "push -5\n") }, false, ""},
+		{"huge frame size", func(w io.Writer) { io.WriteString(w, "push 99999999999\n") }, false, ""},
+		{"truncated frame", func(w io.Writer) {
+			fmt.Fprintf(w, "push %d\n", len(data))
+			w.Write(data[:len(data)/2])
+		}, false, ""},
+		{"bad report", func(w io.Writer) { io.WriteString(w, "checked {nope\n") }, false, ""},
+		{"unknown lines", func(w io.Writer) { io.WriteString(w, "hello\n\n\nworld\n") }, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mine, theirs := net.Pipe()
+			p := &process{root: root, control: mine, ctlr: bufio.NewReaderSize(mine, maxControlLine), exited: make(chan struct{})}
+			k := NewSnapshots(nil, nil)
+			defer k.Close()
+			done := make(chan struct{})
+			go func() {
+				p.readControl(k, slog.New(slog.DiscardHandler))
+				close(done)
+			}()
+			// net.Pipe is unbuffered: each write returns only once read,
+			// so a reader that stopped draining would hang this test.
+			tt.send(theirs)
+			io.WriteString(theirs, "trailing data the reader must drain\n")
+			theirs.Close()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("readControl did not return after the instance closed")
+			}
+			if saved := k.Load(root) != nil; saved != tt.wantSaved {
+				t.Errorf("snapshot kept = %v; want %v", saved, tt.wantSaved)
+			}
+			if got := p.startReport().Index; got != tt.wantIndex {
+				t.Errorf("report index = %q; want %q", got, tt.wantIndex)
+			}
+		})
+	}
 }
