@@ -95,8 +95,16 @@ type Index struct {
 	Took     time.Duration
 	Reused   int // files taken from the previous index unchanged (Update)
 
-	cache  map[string]*fileRead // what was read, by relative path: the next Update reuses it
-	engine map[string]bool      // engine class names, while linking
+	cache map[string]*fileRead // what was read, by relative path: the next Update reuses it
+	// outside records the paths linking looked up on the disk that are not
+	// among the walked files (folders; files in hidden, .gdignore'd or
+	// nested-project folders), and whether they existed.
+	outside map[string]bool
+	// checkedAt is when the walk that last matched this index to the disk
+	// began: a file modified shortly before it may have changed again
+	// within the same timestamp tick, unseen (see racy).
+	checkedAt time.Time
+	engine    map[string]bool // engine class names, while linking
 
 	out map[string][]int // res path -> indexes into Edges leaving it
 	in  map[string][]int // res path -> indexes into Edges reaching it
@@ -126,7 +134,10 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 		return nil, err
 	}
 	prev := prevIndex()
-	if prev != nil && prev.Root == root && prev.matches(paths) {
+	if prev != nil && prev.Root != root {
+		prev = nil
+	}
+	if prev != nil && prev.matches(paths) {
 		return prev, nil
 	}
 	ix := &Index{
@@ -136,6 +147,9 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 		Classes: map[string]string{},
 		cache:   map[string]*fileRead{},
 		dupUID:  map[string]bool{},
+		outside: map[string]bool{},
+
+		checkedAt: start,
 	}
 	src, err := detect.ReadRegular(filepath.Join(root, "project.godot"), detect.MaxConfigSize)
 	if err != nil {
@@ -159,7 +173,7 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 				if prev != nil {
 					old = prev.cache[w.rel]
 				}
-				if old != nil && old.Size == w.size && old.ModTime.Equal(w.mtime) {
+				if old != nil && old.Size == w.size && old.ModTime.Equal(w.mtime) && !prev.racy(old) {
 					files[i] = old
 					continue
 				}
@@ -172,6 +186,14 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 	}
 	close(next)
 	wg.Wait()
+	if prev != nil && prev.sameFiles(paths, files) && prev.outsideSame() {
+		// Only racy entries were read again, and none had changed: the
+		// index stands, checked as of this walk.
+		same := *prev
+		same.checkedAt = start
+		same.Reused = len(files)
+		return &same, nil
+	}
 
 	sidecars := map[string][]byte{} // res path of the asset -> its .uid sidecar
 	imports := map[string]*uid.Import{}
@@ -257,15 +279,55 @@ type walked struct {
 	mtime time.Time
 }
 
+// racyWindow is how close to a walk a file's modification time must be for
+// the file to count as racy: long enough for the coarsest timestamps
+// (FAT's 2 s; Linux file systems tick every 1-10 ms).
+const racyWindow = 2 * time.Second
+
 // matches reports whether the files walk found are exactly those ix was
-// built from, with the same sizes and modification times.
+// built from, with the same sizes and modification times, none racy, and
+// the paths outside the walk that linking looked up as they were.
 func (ix *Index) matches(paths []walked) bool {
 	if len(paths) != len(ix.cache) {
 		return false
 	}
 	for _, w := range paths {
 		c, ok := ix.cache[w.rel]
-		if !ok || c.Size != w.size || !c.ModTime.Equal(w.mtime) {
+		if !ok || c.Size != w.size || !c.ModTime.Equal(w.mtime) || ix.racy(c) {
+			return false
+		}
+	}
+	return ix.outsideSame()
+}
+
+// racy reports whether a file read for ix may have been written again,
+// with the same size, within the same timestamp tick after it was read:
+// its modification time is close to the walk that checked it. Such a file
+// is hashed again by the next Update (as git treats racily clean entries).
+func (ix *Index) racy(c *fileRead) bool {
+	return c.hash != 0 && !c.ModTime.Before(ix.checkedAt.Add(-racyWindow))
+}
+
+// sameFiles reports whether the files read are all ix's own entries.
+func (ix *Index) sameFiles(paths []walked, files []*fileRead) bool {
+	if len(paths) != len(ix.cache) {
+		return false
+	}
+	for i, w := range paths {
+		if files[i] == nil || files[i] != ix.cache[w.rel] {
+			return false
+		}
+	}
+	return true
+}
+
+// outsideSame reports whether the paths outside the walk that linking
+// looked up still exist, or still do not.
+func (ix *Index) outsideSame() bool {
+	for res, found := range ix.outside {
+		rest := strings.TrimPrefix(res, "res://")
+		_, err := os.Stat(filepath.Join(ix.Root, filepath.FromSlash(rest)))
+		if (err == nil) != found {
 			return false
 		}
 	}
@@ -327,6 +389,9 @@ func readFile(root string, w walked, old *fileRead) *fileRead {
 	}
 	f.hash = contentHash(src)
 	if old != nil && old.hash == f.hash && old.Size == f.Size {
+		if old.ModTime.Equal(f.ModTime) {
+			return old // a racy entry, unchanged
+		}
 		same := *old
 		same.ModTime = f.ModTime
 		return &same

@@ -147,11 +147,17 @@ func (ix *Index) exists(res string) bool {
 	if _, ok := ix.Files[res]; ok {
 		return true
 	}
+	if found, ok := ix.outside[res]; ok {
+		return found
+	}
 	rest, ok := strings.CutPrefix(res, "res://")
 	if !ok {
 		return false
 	}
 	_, err := os.Stat(filepath.Join(ix.Root, filepath.FromSlash(rest)))
+	// Recorded, so that a later check of the index against the disk
+	// notices when it appears or goes (see matches).
+	ix.outside[res] = err == nil
 	return err == nil
 }
 

@@ -31,7 +31,7 @@ import (
 // uid.Binary, gdtext.Config, Edge, Problem, Autoload, and all they contain)
 // and fails when one does not come back: a field added to any of them must
 // be encoded here, and SnapshotFormat raised.
-const SnapshotFormat = 1
+const SnapshotFormat = 2
 
 // The errors of Restore and ReadSnapshotHeader; match them with errors.Is.
 var (
@@ -274,7 +274,7 @@ func restore(root, build string, data []byte) (*Index, error) {
 //	          its Path), File, sidecar, hash
 //	files     count, then each: a copy of cache entry k with its own UID
 //	          and Import, or a whole File
-//	maps      ByUID, dupUID, Classes; then Autoload, Edges, Problems
+//	maps      ByUID, dupUID, outside (+ checkedAt), Classes; then Autoload, Edges, Problems
 //
 // A slice is its length+1 (0 for nil) then its elements. A summary
 // pointer (Scene, Script, Import, Binary) is 0 for nil, 1 followed by the
@@ -453,6 +453,12 @@ func (e *encoder) index(ix *Index) {
 		e.str(k)
 		e.bool(ix.dupUID[k])
 	}
+	e.uvarint(uint64(len(ix.outside)))
+	for _, k := range slices.Sorted(maps.Keys(ix.outside)) {
+		e.str(k)
+		e.bool(ix.outside[k])
+	}
+	e.time(ix.checkedAt)
 	e.uvarint(uint64(len(ix.Classes)))
 	for _, k := range slices.Sorted(maps.Keys(ix.Classes)) {
 		e.str(k)

@@ -453,6 +453,13 @@ func (d *decoder) index() *Index {
 		ix.dupUID[k] = d.bool()
 	}
 	n = d.count(minPair)
+	ix.outside = make(map[string]bool, n)
+	for range n {
+		k := d.str()
+		ix.outside[k] = d.bool()
+	}
+	ix.checkedAt = d.time()
+	n = d.count(minPair)
 	ix.Classes = make(map[string]string, n)
 	for range n {
 		k := d.str()

@@ -364,10 +364,10 @@ func randomIndex(t testing.TB, r *rand.Rand, zero bool) *Index {
 	var other File
 	set(&other)
 	ix.Files["res://not-its-path"] = &other
-	for _, p := range []any{&ix.ByUID, &ix.dupUID, &ix.Classes, &ix.Config, &ix.Autoload, &ix.Edges, &ix.Problems, &ix.Built, &ix.Took, &ix.Reused} {
+	for _, p := range []any{&ix.ByUID, &ix.dupUID, &ix.outside, &ix.checkedAt, &ix.Classes, &ix.Config, &ix.Autoload, &ix.Edges, &ix.Problems, &ix.Built, &ix.Took, &ix.Reused} {
 		set(p)
 	}
-	for _, name := range []string{"ByUID", "dupUID", "Classes", "Config", "Autoload", "Edges", "Problems", "Built", "Took", "Reused"} {
+	for _, name := range []string{"ByUID", "dupUID", "outside", "checkedAt", "Classes", "Config", "Autoload", "Edges", "Problems", "Built", "Took", "Reused"} {
 		handled[name] = true
 	}
 	for i := range reflect.TypeFor[Index]().NumField() {
@@ -558,7 +558,7 @@ func TestSnapshotCorrupt(t *testing.T) {
 				in[i] = byte(r.Uint32())
 			}
 			expect(t, "garbage", in, root, testBuild, ErrSnapshotCorrupt)
-			expect(t, "garbage after the magic", append([]byte(snapshotMagic+"\x01"), in...), root, testBuild, ErrSnapshotCorrupt)
+			expect(t, "garbage after the magic", append([]byte(snapshotMagic+string(rune(SnapshotFormat))), in...), root, testBuild, ErrSnapshotCorrupt)
 		}
 	})
 	t.Run("another root", func(t *testing.T) {

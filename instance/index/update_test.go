@@ -71,3 +71,96 @@ func TestUpdateEqualsFreshBuild(t *testing.T) {
 		t.Fatal("Update changed the previous index")
 	}
 }
+
+// A reference into a folder the walk skips (.gdignore'd) is checked on the
+// disk; the file appearing there later must be seen by Update, also of an
+// index restored from a snapshot, though no walked file changed.
+func TestUpdateSeesFilesOutsideTheWalk(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Hour)
+		os.Chtimes(p, old, old)
+	}
+	write("project.godot", "config_version=5\n")
+	write("a.gd", "extends Node\nconst X = preload(\"res://ignored/x.gd\")\n")
+	write("ignored/.gdignore", "")
+	ix, err := Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.Problems) != 1 || ix.Problems[0].Kind != "missing_file" {
+		t.Fatalf("before: problems %+v; want the missing preload", ix.Problems)
+	}
+	snap, err := ix.Snapshot("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("ignored/x.gd", "extends Node\n")
+	restored, err := Restore(root, "b", snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, prev := range map[string]*Index{"updated": ix, "restored": restored} {
+		up, err := Update(root, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(up.Problems) != 0 {
+			t.Errorf("%s: problems %+v after the file appeared; want none", name, up.Problems)
+		}
+	}
+}
+
+// A file rewritten with the same size within the same timestamp tick after
+// it was read keeps its modification time; Update must not trust the
+// metadata for such a racy entry (as git does not).
+func TestUpdateRacyFile(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "a.gd")
+	os.WriteFile(filepath.Join(root, "project.godot"), []byte("config_version=5\n"), 0o644)
+	os.WriteFile(p, []byte("class_name Aaaa\nextends Node\n"), 0o644)
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ix.Classes["Aaaa"]; !ok {
+		t.Fatalf("classes %v", ix.Classes)
+	}
+	// Same size, same modification time, new content.
+	os.WriteFile(p, []byte("class_name Bbbb\nextends Node\n"), 0o644)
+	os.Chtimes(p, st.ModTime(), st.ModTime())
+	up, err := Update(root, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := up.Classes["Bbbb"]; !ok {
+		t.Fatalf("after a same-size rewrite within the tick: classes %v; want Bbbb", up.Classes)
+	}
+	// Unchanged racy files are hashed again but the index stands (nothing
+	// linked again), and once the window has passed the same index returns.
+	again, err := Update(root, up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Edges == nil && up.Edges != nil || summary(t, again) != summary(t, up) {
+		t.Fatal("an unchanged racy check changed the index")
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	settled, err := Update(root, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := Update(root, settled); last != settled {
+		t.Fatal("an index with no racy entries was not returned as is")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godot-mcp-router/godot-mcp-router/instance/uid"
 )
@@ -24,6 +25,12 @@ func GenerateProject(tb testing.TB, dir string, n int) string {
 			tb.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		// An hour old, as most of a real project is: a file written in the
+		// last seconds is hashed again by each check (index racyWindow).
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(p, old, old); err != nil {
 			tb.Fatal(err)
 		}
 	}
