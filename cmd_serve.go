@@ -54,8 +54,8 @@ func runServe(args []string) error {
 	}
 	defer closeLog()
 
-	if *snapCap < 1 {
-		return fmt.Errorf("--snapshot-cap-mb must be at least 1, got %d", *snapCap)
+	if *snapCap < 1 || *snapCap > 1<<20 {
+		return fmt.Errorf("--snapshot-cap-mb must be between 1 and %d, got %d", 1<<20, *snapCap)
 	}
 	st, problem := openStore(log, *snapCap<<20)
 	if st != nil {

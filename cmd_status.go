@@ -40,7 +40,8 @@ func runStatus(args []string, out io.Writer) error {
 		}
 		return err
 	}
-	rep, err := readStatus(time.Now())
+	now := time.Now()
+	rep, err := readStatus(now)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func runStatus(args []string, out io.Writer) error {
 		if in.Version != "" {
 			id += "/" + in.Version
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", id, in.Status, in.PID, in.Calls, ago(in.LastActivity), in.Root)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", id, in.Status, in.PID, in.Calls, ago(now, in.LastActivity), in.Root)
 	}
 	var total int64
 	fmt.Fprintf(tw, "\nSNAPSHOT\tSIZE\tFILES\tSAVED\tLAST USED\t\n")
@@ -73,7 +74,7 @@ func runStatus(args []string, out io.Writer) error {
 	}
 	for _, s := range rep.Snapshots {
 		total += s.Size
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", s.Root, router.HumanBytes(s.Size), s.Files, ago(s.SavedAt), ago(s.UsedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", s.Root, router.HumanBytes(s.Size), s.Files, ago(now, s.SavedAt), ago(now, s.UsedAt))
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\n%d snapshots, %s in all\n", len(rep.Snapshots), router.HumanBytes(total))
@@ -112,9 +113,9 @@ func readStatus(now time.Time) (statusReport, error) {
 	return rep, nil
 }
 
-func ago(t time.Time) string {
+func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return time.Since(t).Round(time.Second).String() + " ago"
+	return now.Sub(t).Round(time.Second).String() + " ago"
 }

@@ -27,12 +27,12 @@ type snapshotReport struct {
 			SnapshotError string `json:"snapshot_error"`
 		} `json:"index"`
 		Snapshot *struct {
-			Bytes int64 `json:"bytes"`
+			Size int64 `json:"size"`
 		} `json:"snapshot"`
 	} `json:"instances"`
 	Snapshots []struct {
 		Root  string  `json:"root"`
-		Bytes int64   `json:"bytes"`
+		Size  int64   `json:"size"`
 		Files int     `json:"files"`
 		Age   float64 `json:"age_seconds"`
 	} `json:"snapshots"`
@@ -54,7 +54,7 @@ func (s *session) waitSnapshot(root string) snapshotReport {
 	for {
 		rep := s.snapshots()
 		for _, sn := range rep.Snapshots {
-			if sn.Root == root && sn.Bytes > 0 {
+			if sn.Root == root && sn.Size > 0 {
 				return rep
 			}
 		}

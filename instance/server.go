@@ -41,9 +41,10 @@ type Server struct {
 	mcp     *server.MCPServer
 	index   *projectIndex
 
-	startMu   sync.Mutex // guards started and onChecked
-	started   StartReport
-	onChecked func(StartReport) // told when the first check after a restore ends
+	startMu      sync.Mutex // guards started and onChecked
+	restoreStart time.Time  // when New began restoring a snapshot
+	started      StartReport
+	onChecked    func(StartReport) // told when the first check after a restore ends
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -121,12 +122,13 @@ func (s *Server) indexAtStart(snapshot []byte) StartReport {
 		switch {
 		case errors.Is(err, index.ErrSnapshotFormat):
 			// Another build wrote it: expected after an upgrade.
-			s.log.Info("snapshot is from another build or format; indexing from the files", "err", err)
+			s.log.Warn("snapshot is from another build or format; indexing from the files", "err", err)
 			rep.SnapshotError = err.Error()
 		case err != nil:
 			s.log.Warn("snapshot is unusable; indexing from the files", "err", err)
 			rep.SnapshotError = err.Error()
 		default:
+			s.restoreStart = start
 			s.index.restore(s.root, buildID(), snapshot, s.checked)
 			rep.Index, rep.Files = "snapshot", h.Files
 			rep.TookMS = float64(time.Since(start).Microseconds()) / 1000
@@ -152,6 +154,7 @@ func (s *Server) checked(ix *index.Index, reread int, restoreErr error) {
 	s.startMu.Lock()
 	s.started.Checked = true
 	s.started.Reread = reread
+	s.started.TookMS = float64(time.Since(s.restoreStart).Microseconds()) / 1000
 	s.started.Files = len(ix.Files)
 	if restoreErr != nil {
 		s.started.Index, s.started.Reread, s.started.SnapshotError = "scan", 0, restoreErr.Error()

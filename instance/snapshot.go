@@ -3,6 +3,7 @@ package instance
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -38,7 +39,7 @@ type StartReport struct {
 	Files         int     `json:"files"`                    // files indexed
 	Checked       bool    `json:"checked"`                  // a restored index has been checked against the files (by the first call)
 	Reread        int     `json:"reread"`                   // after a restore: files the check read again because they changed or are new
-	TookMS        float64 `json:"took_ms"`                  // from the start of New to the index being ready
+	TookMS        float64 `json:"took_ms"`                  // from the start of New to the index being ready (after a restore: checked by the first call)
 	SnapshotError string  `json:"snapshot_error,omitempty"` // why the snapshot handed over was not used
 }
 
@@ -61,6 +62,15 @@ var buildID = sync.OnceValue(func() string {
 			}
 		}
 		id = bi.Main.Version + " " + rev + dirty + " " + at + " " + bi.GoVersion
+		if rev == "" || dirty != "" {
+			// A development build: the commit does not name the code, the
+			// executable file does.
+			if exe, err := os.Executable(); err == nil {
+				if st, err := os.Stat(exe); err == nil {
+					id += fmt.Sprintf(" exe %d %d", st.Size(), st.ModTime().UnixNano())
+				}
+			}
+		}
 	}
 	return id
 })

@@ -238,6 +238,15 @@ func (k *Snapshots) flush() {
 		evicted, err := k.st.PutSnapshot(s.info, s.data)
 		if err != nil {
 			k.log.Warn("storing snapshot", "root", root, "bytes", s.info.Size, "err", err)
+			if !errors.Is(err, store.ErrSnapshotTooLarge) && !errors.Is(err, store.ErrClosed) {
+				// A full or read-only disk may recover: keep it for the
+				// next write, unless a newer one came meanwhile.
+				k.mu.Lock()
+				if _, newer := k.pending[root]; !newer {
+					k.pending[root] = s
+				}
+				k.mu.Unlock()
+			}
 			continue
 		}
 		if len(evicted) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"sort"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ type RegistryRecord struct {
 // SnapshotState is one kept snapshot of a project's index.
 type SnapshotState struct {
 	Root    string    `json:"root"`
-	Bytes   int64     `json:"bytes"`
+	Size    int64     `json:"size" jsonschema:"bytes"`
 	Files   int       `json:"files" jsonschema:"files the snapshot covers"`
 	SavedAt time.Time `json:"saved_at"`
 	AgeSec  float64   `json:"age_seconds" jsonschema:"seconds since it was saved"`
@@ -53,8 +54,11 @@ type InstancesReport struct {
 	Router    RouterInfo     `json:"router"`
 	Store     StoreInfo      `json:"store"`
 	Instances []InstanceInfo `json:"instances"`
-	// Snapshots lists every kept snapshot, of running projects or not.
-	Snapshots []SnapshotState `json:"snapshots"`
+	// Snapshots lists the kept snapshots, of running projects or not, the
+	// most recently used first (at most 100; SnapshotsTotal counts all).
+	Snapshots      []SnapshotState `json:"snapshots"`
+	SnapshotsTotal int             `json:"snapshots_total"`
+	SnapshotBytes  int64           `json:"snapshot_bytes" jsonschema:"all kept snapshots together"`
 	// SnapshotsInMemory says snapshots live only as long as this router
 	// (it has no store of its own).
 	SnapshotsInMemory bool             `json:"snapshots_in_memory,omitempty"`
@@ -63,8 +67,12 @@ type InstancesReport struct {
 	RegistryTruncated bool `json:"registry_truncated,omitempty"`
 }
 
-// maxRegistryShown bounds the registry records debug_instances lists.
-const maxRegistryShown = 100
+// maxRegistryShown and maxSnapshotsShown bound the lists of
+// debug_instances (its answer stays well under 100 KB).
+const (
+	maxRegistryShown  = 100
+	maxSnapshotsShown = 100
+)
 
 // clipText cuts s to n bytes on a rune boundary, marking the cut: messages
 // and records echo input, and input can be megabytes.
@@ -113,18 +121,24 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 		SnapshotsInMemory: r.snaps.InMemory(),
 	}
 	now := time.Now()
-	byRoot := map[string]int{}
-	for _, in := range r.snaps.List() {
-		byRoot[in.Root] = len(rep.Snapshots)
-		rep.Snapshots = append(rep.Snapshots, SnapshotState{
-			Root: in.Root, Bytes: in.Size, Files: in.Files, SavedAt: in.SavedAt, UsedAt: in.UsedAt,
+	all := r.snaps.List()
+	sort.SliceStable(all, func(i, j int) bool { return all[i].UsedAt.After(all[j].UsedAt) })
+	rep.SnapshotsTotal = len(all)
+	byRoot := map[string]SnapshotState{}
+	for _, in := range all {
+		st := SnapshotState{
+			Root: in.Root, Size: in.Size, Files: in.Files, SavedAt: in.SavedAt, UsedAt: in.UsedAt,
 			AgeSec: now.Sub(in.SavedAt).Round(time.Millisecond).Seconds(),
-		})
+		}
+		byRoot[in.Root] = st
+		rep.SnapshotBytes += in.Size
+		if len(rep.Snapshots) < maxSnapshotsShown {
+			rep.Snapshots = append(rep.Snapshots, st)
+		}
 	}
 	for i := range rep.Instances {
-		if j, ok := byRoot[rep.Instances[i].Root]; ok {
-			s := rep.Snapshots[j]
-			rep.Instances[i].Snapshot = &s
+		if st, ok := byRoot[rep.Instances[i].Root]; ok {
+			rep.Instances[i].Snapshot = &st
 		}
 	}
 	if st := r.reg.Store(); st != nil {
@@ -186,17 +200,13 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 			fmt.Fprintf(&text, "  last error: %s\n", in.LastError)
 		}
 	}
-	var total int64
-	for _, s := range rep.Snapshots {
-		total += s.Bytes
-	}
-	fmt.Fprintf(&text, "snapshots: %d, %s", len(rep.Snapshots), HumanBytes(total))
+	fmt.Fprintf(&text, "snapshots: %d, %s", rep.SnapshotsTotal, HumanBytes(rep.SnapshotBytes))
 	if rep.SnapshotsInMemory {
 		text.WriteString(" (in memory only)")
 	}
 	text.WriteString("\n")
 	for _, s := range rep.Snapshots {
-		fmt.Fprintf(&text, "  %s: %s, %d files, saved %s ago\n", s.Root, HumanBytes(s.Bytes), s.Files, time.Duration(s.AgeSec*float64(time.Second)).Round(time.Second))
+		fmt.Fprintf(&text, "  %s: %s, %d files, saved %s ago\n", s.Root, HumanBytes(s.Size), s.Files, time.Duration(s.AgeSec*float64(time.Second)).Round(time.Second))
 	}
 	for _, rec := range rep.Registry {
 		fmt.Fprintf(&text, "(registry) %s [%s] pid %d alive=%v %s\n", rec.Project, rec.Status, rec.PID, rec.Alive, rec.Root)

@@ -475,5 +475,9 @@ func (ix *Index) sortedPaths(kind string) []string {
 	return out
 }
 
+// Entries counts the files the index was made from, sidecars and .import
+// files included (Files holds the project's files without those).
+func (ix *Index) Entries() int { return len(ix.cache) }
+
 // Paths lists the files of one kind ("" = all), sorted.
 func (ix *Index) Paths(kind string) []string { return ix.sortedPaths(kind) }
