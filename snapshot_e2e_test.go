@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
 	"github.com/godot-mcp-router/godot-mcp-router/store"
 )
 
@@ -296,5 +297,31 @@ func TestCorruptSnapshot(t *testing.T) {
 	_, rep := s.instanceOf(root)
 	if in := rep.Instances[0]; in.Index == nil || in.Index.Index != "scan" || in.Index.SnapshotError == "" {
 		t.Fatalf("with a corrupt snapshot: index %+v; want a scan, saying why", in.Index)
+	}
+
+	// A snapshot of an older format (what an upgrade leaves behind).
+	s.client.Close()
+	st, err = store.Open(filepath.Join(env.state, "router.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, data, ok, err = st.Snapshot(root)
+	if err != nil || !ok {
+		t.Fatalf("stored snapshot: %v %v", ok, err)
+	}
+	const formatAt = len("GMRINDEX") // the format number follows the magic
+	if data[formatAt] != index.SnapshotFormat {
+		t.Fatalf("format byte %d; the layout changed", data[formatAt])
+	}
+	data[formatAt] = index.SnapshotFormat - 1
+	if _, err := st.PutSnapshot(info, data); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	s = startRouter(t, env, root)
+	sameAnswers(t, "with an older snapshot format", s.answers(), before)
+	_, rep = s.instanceOf(root)
+	if in := rep.Instances[0]; in.Index == nil || in.Index.Index != "scan" || !strings.Contains(in.Index.SnapshotError, "format") {
+		t.Fatalf("with an older format: index %+v; want a scan, saying the format", in.Index)
 	}
 }
