@@ -18,28 +18,94 @@ import (
 	"github.com/godot-mcp-router/godot-mcp-router/store"
 )
 
-// runServe is the default command: the router, serving one MCP session on
-// stdio. stdout carries JSON-RPC only; logs go to stderr or --log-file.
+// routerFlags are the settings of a router, in-process (standalone) or
+// daemon.
+type routerFlags struct {
+	idle, idleCheck, snapDelay time.Duration
+	logFile, logLevel          string
+	snapCap                    int64
+	runtimeDir                 string
+}
+
+func addRouterFlags(fs *flag.FlagSet) *routerFlags {
+	f := &routerFlags{}
+	fs.DurationVar(&f.idle, "idle-timeout", envDuration("GODOT_MCP_ROUTER_IDLE_TIMEOUT", 30*time.Minute),
+		"stop an instance after this long without calls (env GODOT_MCP_ROUTER_IDLE_TIMEOUT)")
+	fs.DurationVar(&f.idleCheck, "idle-check", envDuration("GODOT_MCP_ROUTER_IDLE_CHECK", time.Minute),
+		"how often to look for idle instances (env GODOT_MCP_ROUTER_IDLE_CHECK)")
+	fs.StringVar(&f.logFile, "log-file", os.Getenv("GODOT_MCP_ROUTER_LOG_FILE"),
+		"write logs to this file instead of stderr (env GODOT_MCP_ROUTER_LOG_FILE)")
+	fs.StringVar(&f.logLevel, "log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"),
+		"debug, info, warn or error (env GODOT_MCP_ROUTER_LOG_LEVEL)")
+	fs.DurationVar(&f.snapDelay, "snapshot-delay", envDuration("GODOT_MCP_ROUTER_SNAPSHOT_DELAY", 2*time.Second),
+		"how long an instance's index must stay unchanged before its snapshot is saved (env GODOT_MCP_ROUTER_SNAPSHOT_DELAY)")
+	fs.Int64Var(&f.snapCap, "snapshot-cap-mb", envInt("GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB", 256),
+		"most megabytes of index snapshots kept in the state file; least recently used go first (env GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB)")
+	fs.StringVar(&f.runtimeDir, "runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
+		"folder for sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
+	return f
+}
+
+// runtime resolves the runtime folder.
+func (f *routerFlags) runtime() (string, error) {
+	if f.runtimeDir != "" {
+		return f.runtimeDir, nil
+	}
+	return router.RuntimeDir()
+}
+
+// openRouter opens the store and builds the router; close undoes both.
+// storeWait is how long to wait for the store's lock.
+func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *router.Router, closeAll func(), err error) {
+	if f.snapCap < 1 || f.snapCap > 1<<20 {
+		return nil, nil, fmt.Errorf("--snapshot-cap-mb must be between 1 and %d, got %d", 1<<20, f.snapCap)
+	}
+	st, problem := openStore(log, f.snapCap<<20, storeWait)
+	stateDir := ""
+	if p, err := store.DefaultPath(); err == nil {
+		stateDir = p
+	}
+	r, err = router.New(st, router.Options{
+		Logger:       log,
+		Version:      version,
+		StoreProblem: problem,
+		Pool: router.PoolOptions{
+			RuntimeDir:  f.runtimeDir,
+			LogDir:      logDirFor(stateDir),
+			IdleTimeout: f.idle,
+			IdleCheck:   f.idleCheck,
+
+			SnapshotDelay: f.snapDelay,
+		},
+	})
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		return nil, nil, err
+	}
+	return r, func() {
+		r.Close()
+		if st != nil {
+			st.Close()
+		}
+	}, nil
+}
+
+// runServe is the default command: what an MCP client launches. It relays
+// the client's stdio to the per-user daemon, starting one when none runs;
+// with --standalone (or GODOT_MCP_ROUTER_STANDALONE=1) it is the router
+// itself, serving one session in this process. stdout carries JSON-RPC
+// only; logs go to stderr or --log-file.
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("godot-mcp-router", flag.ContinueOnError)
-	idle := fs.Duration("idle-timeout", envDuration("GODOT_MCP_ROUTER_IDLE_TIMEOUT", 30*time.Minute),
-		"stop an instance after this long without calls (env GODOT_MCP_ROUTER_IDLE_TIMEOUT)")
-	idleCheck := fs.Duration("idle-check", envDuration("GODOT_MCP_ROUTER_IDLE_CHECK", time.Minute),
-		"how often to look for idle instances (env GODOT_MCP_ROUTER_IDLE_CHECK)")
-	logFile := fs.String("log-file", os.Getenv("GODOT_MCP_ROUTER_LOG_FILE"),
-		"write logs to this file instead of stderr (env GODOT_MCP_ROUTER_LOG_FILE)")
-	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"),
-		"debug, info, warn or error (env GODOT_MCP_ROUTER_LOG_LEVEL)")
-	snapDelay := fs.Duration("snapshot-delay", envDuration("GODOT_MCP_ROUTER_SNAPSHOT_DELAY", 2*time.Second),
-		"how long an instance's index must stay unchanged before its snapshot is saved (env GODOT_MCP_ROUTER_SNAPSHOT_DELAY)")
-	snapCap := fs.Int64("snapshot-cap-mb", envInt("GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB", 256),
-		"most megabytes of index snapshots kept in the state file; least recently used go first (env GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB)")
-	runtimeDir := fs.String("runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
-		"folder for instance sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
+	rf := addRouterFlags(fs)
+	standalone := fs.Bool("standalone", envBool("GODOT_MCP_ROUTER_STANDALONE", !defaultRelay),
+		"serve in this process instead of relaying to the shared daemon (env GODOT_MCP_ROUTER_STANDALONE=1)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage, "\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), "\nThe state file (registry) is $GODOT_MCP_ROUTER_STATE_DIR/router.db, else $XDG_STATE_HOME/godot-mcp-router/router.db, else ~/.local/state/godot-mcp-router/router.db.\n")
+		fmt.Fprint(fs.Output(), "\nThe state file (registry, snapshots) is $GODOT_MCP_ROUTER_STATE_DIR/router.db, else $XDG_STATE_HOME/godot-mcp-router/router.db, else ~/.local/state/godot-mcp-router/router.db.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -48,40 +114,22 @@ func runServe(args []string) error {
 		return err
 	}
 
-	log, closeLog, err := newLogger(*logFile, *logLevel, os.Stderr)
+	log, closeLog, err := newLogger(rf.logFile, rf.logLevel, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
+	if !*standalone {
+		return runRelay(rf, log)
+	}
 
-	if *snapCap < 1 || *snapCap > 1<<20 {
-		return fmt.Errorf("--snapshot-cap-mb must be between 1 and %d, got %d", 1<<20, *snapCap)
-	}
-	st, problem := openStore(log, *snapCap<<20)
-	if st != nil {
-		defer st.Close()
-	}
-	stateDir := ""
-	if p, err := store.DefaultPath(); err == nil {
-		stateDir = p
-	}
-	r, err := router.New(st, router.Options{
-		Logger:       log,
-		Version:      version,
-		StoreProblem: problem,
-		Pool: router.PoolOptions{
-			RuntimeDir:  *runtimeDir,
-			LogDir:      logDirFor(stateDir),
-			IdleTimeout: *idle,
-			IdleCheck:   *idleCheck,
-
-			SnapshotDelay: *snapDelay,
-		},
-	})
+	// A short wait for the store: a second standalone router finds the
+	// file locked and must not delay its initialize for long.
+	r, closeRouter, err := rf.openRouter(log, 50*time.Millisecond)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer closeRouter()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
@@ -108,15 +156,13 @@ func runServe(args []string) error {
 
 // openStore opens the registry; a locked or unreadable file is reported and
 // the router carries on without it.
-func openStore(log *slog.Logger, snapshotCap int64) (*store.Store, string) {
+func openStore(log *slog.Logger, snapshotCap int64, wait time.Duration) (*store.Store, string) {
 	path, err := store.DefaultPath()
 	if err != nil {
 		log.Warn("no state folder; registry kept in memory", "err", err)
 		return nil, err.Error()
 	}
-	// A short wait: a second client's router (until the shared daemon of #5)
-	// finds the file locked and must not delay its initialize for long.
-	st, err := store.Open(path, &store.Options{Timeout: 50 * time.Millisecond, Logger: log, SnapshotCap: snapshotCap})
+	st, err := store.Open(path, &store.Options{Timeout: wait, Logger: log, SnapshotCap: snapshotCap})
 	if err != nil {
 		log.Warn("registry unavailable; kept in memory for this session", "err", err)
 		return nil, err.Error()
@@ -165,6 +211,19 @@ func envDuration(name string, def time.Duration) time.Duration {
 		}
 		fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not a duration like 30m or 90s\n", name, v)
 	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	switch os.Getenv(name) {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	fmt.Fprintf(os.Stderr, "godot-mcp-router: ignoring %s=%q: not 1 or 0\n", name, os.Getenv(name))
 	return def
 }
 

@@ -40,6 +40,22 @@ func runStatus(args []string, out io.Writer) error {
 		}
 		return err
 	}
+	// A running daemon answers with its live view.
+	if _, line, ok, err := askDaemon("status"); err != nil {
+		return err
+	} else if ok {
+		var live router.InstancesReport
+		if err := json.Unmarshal(line, &live); err != nil {
+			return fmt.Errorf("the daemon's status: %w", err)
+		}
+		if *asJSON {
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(live)
+		}
+		fmt.Fprintln(out, live.Text())
+		return nil
+	}
 	now := time.Now()
 	rep, err := readStatus(now)
 	if err != nil {
@@ -94,7 +110,7 @@ func readStatus(now time.Time) (statusReport, error) {
 		return rep, nil
 	case errors.Is(err, store.ErrLocked):
 		rep.Held = true
-		rep.Message = "a router is running and holds the state file; its live view is the debug_instances tool in your MCP client"
+		rep.Message = "a standalone router is running and holds the state file; its live view is the debug_instances tool in your MCP client"
 		return rep, nil
 	case err != nil:
 		return rep, err

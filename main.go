@@ -17,7 +17,9 @@ const usage = `godot-mcp-router: Godot project tools for MCP clients
 usage:
   godot-mcp-router [flags]            serve MCP on stdio (what an MCP client runs)
   godot-mcp-router detect [DIR]       show which project DIR (default: here) resolves to, and why
-  godot-mcp-router status [--json]    what the state file records: instances, index snapshots
+  godot-mcp-router status [--json]    the running daemon's instances and snapshots (else what the state file records)
+  godot-mcp-router stop               stop the daemon (and its instances)
+  godot-mcp-router daemon [flags]     the shared per-user router (started by the stdio command)
   godot-mcp-router version            print the version
   godot-mcp-router instance ...       the per-project backend (started by the router)
 `
@@ -40,6 +42,10 @@ func main() {
 		err = runDetect(args)
 	case "status":
 		err = runStatus(args, os.Stdout)
+	case "daemon":
+		err = runDaemon(args)
+	case "stop":
+		err = runStop(args)
 	case "version":
 		fmt.Println("godot-mcp-router", version)
 	case "help":

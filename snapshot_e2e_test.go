@@ -291,7 +291,7 @@ func TestCorruptSnapshot(t *testing.T) {
 	sameAnswers(t, "with a corrupt snapshot", s.answers(), before)
 	cmd = exec.Command(binary, "status")
 	cmd.Env = env.environ()
-	if outb, err = cmd.Output(); err != nil || !strings.Contains(string(outb), "a router is running") {
+	if outb, err = cmd.Output(); err != nil || !strings.Contains(string(outb), "router is running") {
 		t.Fatalf("status while a router runs: %v\n%s", err, outb)
 	}
 	_, rep := s.instanceOf(root)

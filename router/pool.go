@@ -466,6 +466,21 @@ func (p *Pool) Snapshot() []InstanceInfo {
 	return out
 }
 
+// Running counts the instances whose process is starting or alive.
+func (p *Pool) Running() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, inst := range p.instances {
+		inst.mu.Lock()
+		if inst.proc != nil && inst.proc.alive() {
+			n++
+		}
+		inst.mu.Unlock()
+	}
+	return n
+}
+
 // LastUsed maps each root to the time of its last call, for detection.
 func (p *Pool) LastUsed() map[string]time.Time {
 	p.mu.Lock()

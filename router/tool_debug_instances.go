@@ -107,6 +107,13 @@ func instancesTool() mcp.Tool {
 }
 
 func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	rep := r.Report()
+	return mcp.NewToolResultStructured(rep, rep.Text()), nil
+}
+
+// Report describes the router, its store, instances and snapshots: what
+// debug_instances and `godot-mcp-router status` show.
+func (r *Router) Report() InstancesReport {
 	rep := InstancesReport{
 		Router: RouterInfo{
 			PID:        r.pid,
@@ -173,6 +180,11 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 		rep.Store.Problem = r.storeProblem
 	}
 
+	return rep
+}
+
+// Text renders the report for people.
+func (rep InstancesReport) Text() string {
 	var text strings.Builder
 	fmt.Fprintf(&text, "router pid %d, version %s, up %.0fs; ", rep.Router.PID, rep.Router.Version, rep.Router.UptimeSec)
 	if rep.Store.Available {
@@ -211,5 +223,5 @@ func (r *Router) debugInstances(_ context.Context, _ mcp.CallToolRequest) (*mcp.
 	for _, rec := range rep.Registry {
 		fmt.Fprintf(&text, "(registry) %s [%s] pid %d alive=%v %s\n", rec.Project, rec.Status, rec.PID, rec.Alive, rec.Root)
 	}
-	return mcp.NewToolResultStructured(rep, strings.TrimRight(text.String(), "\n")), nil
+	return strings.TrimRight(text.String(), "\n")
 }

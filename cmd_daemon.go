@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/instance"
+	"github.com/godot-mcp-router/godot-mcp-router/router"
+	"github.com/godot-mcp-router/godot-mcp-router/store"
+)
+
+// defaultRelay: whether the stdio command relays to the daemon unless told
+// --standalone.
+const defaultRelay = false
+
+// runDaemon is the per-user router: it owns the store and the instances and
+// serves every client through relays on its socket. Exactly one runs: the
+// daemon lock is taken for its whole life, and a second daemon exits at once.
+func runDaemon(args []string) error {
+	fs := flag.NewFlagSet("godot-mcp-router daemon", flag.ContinueOnError)
+	rf := addRouterFlags(fs)
+	quiet := fs.Duration("quiet-exit", envDuration("GODOT_MCP_ROUTER_QUIET_EXIT", 10*time.Minute),
+		"exit after this long with no client and no instance (env GODOT_MCP_ROUTER_QUIET_EXIT)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, closeLog, err := newLogger(rf.logFile, rf.logLevel, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	dir, err := rf.runtime()
+	if err != nil {
+		return err
+	}
+	paths := router.DaemonPathsIn(dir)
+	unlock, err := router.LockFile(paths.Lock, time.Time{})
+	if errors.Is(err, router.ErrLockHeld) {
+		log.Info("a daemon already runs; this one exits", "lock", paths.Lock)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// The lock is ours: a socket file left behind is a dead daemon's.
+	ln, err := instance.Listen(paths.Socket)
+	if err != nil {
+		return err
+	}
+	// A previous daemon may still be closing the store after a stop.
+	r, closeRouter, err := rf.openRouter(log, 3*time.Second)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeRouter()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	log.Info("daemon serving", "version", version, "pid", os.Getpid(), "socket", paths.Socket)
+	err = r.ServeDaemon(ctx, ln, router.DaemonOptions{QuietExit: *quiet})
+	log.Info("daemon stopping")
+	return err
+}
+
+// runRelay connects the client's stdio to the daemon, starting one when
+// none runs.
+func runRelay(rf *routerFlags, log *slog.Logger) error {
+	dir, err := rf.runtime()
+	if err != nil {
+		return err
+	}
+	paths := router.DaemonPathsIn(dir)
+	wd, _ := os.Getwd()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
+	return router.Relay(ctx, in, out, router.RelayOptions{
+		Dial:   func() (net.Conn, error) { return router.DialDaemon(paths, func() error { return startDaemon(dir) }, 0) },
+		Hello:  router.Hello{Relay: router.RelayProtocol, Op: "session", Version: version, WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")},
+		Logger: log,
+	})
+}
+
+// startDaemon runs `godot-mcp-router daemon` detached: its own session, no
+// terminal, output to the daemon log. The relay does not wait for it.
+func startDaemon(runtimeDir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(runtimeDir, "daemon.log")
+	if p, err := store.DefaultPath(); err == nil {
+		logPath = filepath.Join(logDirFor(p), "daemon.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "daemon", "--runtime-dir", runtimeDir)
+	cmd.Dir = "/"
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	// The daemon outlives this relay; while the relay lives, it reaps the
+	// daemon if that ends first (no zombie left behind).
+	go cmd.Wait()
+	return nil
+}
+
+// askDaemon sends one op ("status", "stop") to the running daemon and
+// returns its reply and the line after it, if any. ok is false when no
+// daemon answers.
+func askDaemon(op string) (reply router.HelloReply, next []byte, ok bool, err error) {
+	dir, err := router.RuntimeDir()
+	if env := os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"); env != "" {
+		dir, err = env, nil
+	}
+	if err != nil {
+		return reply, nil, false, err
+	}
+	c, err := net.DialTimeout("unix", router.DaemonPathsIn(dir).Socket, time.Second)
+	if err != nil {
+		return reply, nil, false, nil
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	hello, _ := json.Marshal(router.Hello{Relay: router.RelayProtocol, Op: op, Version: version})
+	if _, err := c.Write(append(hello, '\n')); err != nil {
+		return reply, nil, true, err
+	}
+	br := bufio.NewReaderSize(c, 1<<20)
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		return reply, nil, true, fmt.Errorf("reading the daemon's answer: %w", err)
+	}
+	if err := json.Unmarshal(line, &reply); err != nil {
+		return reply, nil, true, fmt.Errorf("the daemon's answer %q: %w", line, err)
+	}
+	if !reply.OK {
+		return reply, nil, true, fmt.Errorf("the daemon refused: %s", reply.Error)
+	}
+	next, _ = br.ReadBytes('\n')
+	return reply, next, true, nil
+}
+
+// runStop asks the daemon to stop and waits for it to go.
+func runStop(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("stop takes no arguments")
+	}
+	reply, _, ok, err := askDaemon("stop")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Println("no daemon is running")
+		return nil
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if syscall.Kill(reply.PID, 0) != nil {
+			fmt.Printf("daemon (pid %d) stopped\n", reply.PID)
+			return nil
+		}
+	}
+	return fmt.Errorf("the daemon (pid %d) is still running after 30 s", reply.PID)
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// relayEnv is a router environment whose stdio command relays to a daemon
+// (the test stops the daemon at its end).
+func relayEnv(t *testing.T) routerEnv {
+	t.Helper()
+	env := newRouterEnv(t)
+	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=0")
+	t.Cleanup(func() {
+		cmd := exec.Command(binary, "stop")
+		cmd.Env = env.environ()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("stop: %v: %s", err, out)
+		}
+	})
+	return env
+}
+
+// daemonPIDs lists the daemons serving env's runtime folder.
+func daemonPIDs(t *testing.T, env routerEnv) []int {
+	t.Helper()
+	want := filepath.Join(env.runtime, "godot-mcp-router")
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(bytes.TrimRight(b, "\x00")), "\x00")
+		if len(args) >= 4 && args[1] == "daemon" && args[2] == "--runtime-dir" && args[3] == want && !processGone(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func statusJSON(t *testing.T, env routerEnv) map[string]any {
+	t.Helper()
+	cmd := exec.Command(binary, "status", "--json")
+	cmd.Env = env.environ()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	return v
+}
+
+// Ten clients starting at the same moment: exactly one daemon, ten working
+// sessions sharing one instance.
+func TestDaemonTenRelaysAtOnce(t *testing.T) {
+	env := relayEnv(t)
+	project := corpus(t, "godot4-demos/2d/platformer")
+	var wg sync.WaitGroup
+	sessions := make([]*session, 10)
+	for i := range sessions {
+		wg.Go(func() { sessions[i] = startRouter(t, env, project) })
+	}
+	wg.Wait()
+	for i, s := range sessions {
+		var info projectInfo
+		if res := s.call("get_project_info", nil, &info); res.IsError || info.Root == "" {
+			t.Fatalf("session %d: %s", i, resultText(res))
+		}
+	}
+	if pids := daemonPIDs(t, env); len(pids) != 1 {
+		t.Fatalf("daemons running: %v; want exactly one", pids)
+	}
+	rep := sessions[0].instances()
+	if len(rep.Instances) != 1 || rep.Instances[0].Calls < 10 {
+		t.Fatalf("instances: %+v; want one, shared by the ten sessions", rep.Instances)
+	}
+	st := statusJSON(t, env)
+	if router, _ := st["router"].(map[string]any); router == nil || int(router["pid"].(float64)) != daemonPIDs(t, env)[0] {
+		t.Fatalf("status --json router = %v", st["router"])
+	}
+}
+
+// kill -9 the daemon in the middle of a session: the same client session's
+// next call succeeds (the relay starts a new daemon and replays the
+// handshake).
+func TestDaemonKilledMidSession(t *testing.T) {
+	env := relayEnv(t)
+	project := corpus(t, "godot4-demos/2d/platformer")
+	s := startRouter(t, env, project)
+	var before projectInfo
+	s.call("get_project_info", nil, &before)
+	pids := daemonPIDs(t, env)
+	if len(pids) != 1 {
+		t.Fatalf("daemons: %v", pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Not waitGone: the thread group leader turns zombie while the other
+	// threads still hold the descriptors, and a call then could reach the
+	// dying daemon (and get the restart error, as a call in flight does).
+	// The relay reaps the daemon it started once every thread is gone.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pids[0])); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the killed daemon was not reaped within 5 s")
+		}
+	}
+	var after projectInfo
+	if res := s.call("get_project_info", nil, &after); res.IsError || after.Root != before.Root {
+		t.Fatalf("call after the daemon was killed: %s", resultText(res))
+	}
+	if now := daemonPIDs(t, env); len(now) != 1 || now[0] == pids[0] {
+		t.Fatalf("daemons after the kill: %v (killed %d)", now, pids[0])
+	}
+}
+
+// 16 sessions x 200 calls over 4 projects: every answer comes, once, for
+// the project its call named.
+func TestDaemonManySessions(t *testing.T) {
+	env := relayEnv(t)
+	projects := []string{
+		corpus(t, "godot4-demos/2d/platformer"),
+		corpus(t, "godot4-demos/3d/platformer"),
+		corpus(t, "godot3-demos/2d/platformer"),
+		corpus(t, "godot4-demos/2d/pong"),
+	}
+	const sessions, calls = 16, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions)
+	for i := range sessions {
+		wg.Go(func() {
+			s := startRouter(t, env, t.TempDir())
+			for j := range calls {
+				want := projects[(i+j)%len(projects)]
+				var info projectInfo
+				res := s.call("get_project_info", map[string]any{"project": want}, &info)
+				if res.IsError || info.Root != want {
+					errs <- fmt.Errorf("session %d call %d: root %q, want %q: %s", i, j, info.Root, want, resultText(res))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// stop ends the daemon and its instances; status then says none runs.
+func TestDaemonStop(t *testing.T) {
+	env := relayEnv(t)
+	s := startRouter(t, env, corpus(t, "godot4-demos/2d/platformer"))
+	s.call("get_project_info", nil, nil)
+	rep := s.instances()
+	if len(rep.Instances) != 1 {
+		t.Fatalf("instances %+v", rep.Instances)
+	}
+	inst := rep.Instances[0].PID
+	// A relay whose daemon goes starts a new one (its client's session
+	// must live on): end the session first.
+	s.client.Close()
+	cmd := exec.Command(binary, "stop")
+	cmd.Env = env.environ()
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "stopped") {
+		t.Fatalf("stop: %v: %s", err, out)
+	}
+	waitGone(t, inst, 10*time.Second)
+	if pids := daemonPIDs(t, env); len(pids) != 0 {
+		t.Fatalf("daemons after stop: %v", pids)
+	}
+	cmd = exec.Command(binary, "status")
+	cmd.Env = env.environ()
+	if out, err := cmd.Output(); err != nil || strings.Contains(string(out), "router pid") {
+		t.Fatalf("status after stop: %v: %s", err, out)
+	}
+}
