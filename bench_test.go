@@ -100,6 +100,31 @@ func BenchmarkForwardedCall(b *testing.B) {
 	}
 }
 
+// BenchmarkForwardedCallRelay: the same call, the client's stdio relayed to
+// the shared daemon: client -> relay (stdio) -> daemon (socket) -> instance
+// (socket). Minus BenchmarkForwardedCall it is what the relay adds.
+func BenchmarkForwardedCallRelay(b *testing.B) {
+	env := newRouterEnv(b)
+	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=0")
+	b.Cleanup(func() {
+		cmd := exec.Command(binary, "stop")
+		cmd.Env = env.environ()
+		cmd.Run()
+	})
+	s := startRouter(b, env, corpus(b, "godot4-demos/2d/platformer"))
+	ctx := context.Background()
+	req := warmCall()
+	if _, err := s.client.CallTool(ctx, req); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := s.client.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+	}
+}
+
 // BenchmarkDirectCall: the same call straight to the instance's socket, with
 // the same client library. ForwardedCall minus DirectCall is what routing
 // adds.

@@ -29,6 +29,7 @@ const defaultRelay = false
 // serves every client through relays on its socket. Exactly one runs: the
 // daemon lock is taken for its whole life, and a second daemon exits at once.
 func runDaemon(args []string) error {
+	router.BuildStamp() // now, before a reinstall can change the file
 	fs := flag.NewFlagSet("godot-mcp-router daemon", flag.ContinueOnError)
 	rf := addRouterFlags(fs)
 	quiet := fs.Duration("quiet-exit", envDuration("GODOT_MCP_ROUTER_QUIET_EXIT", 10*time.Minute),
@@ -49,9 +50,12 @@ func runDaemon(args []string) error {
 		return err
 	}
 	paths := router.DaemonPathsIn(dir)
-	unlock, err := router.LockFile(paths.Lock, time.Time{})
+	// Relays start a daemon only when none answers on the socket, so a
+	// held lock is a daemon that is stopping (a newer build replacing it,
+	// or `stop`): wait for it to finish, then take over.
+	unlock, err := router.LockFile(paths.Lock, time.Now().Add(30*time.Second))
 	if errors.Is(err, router.ErrLockHeld) {
-		log.Info("a daemon already runs; this one exits", "lock", paths.Lock)
+		log.Info("another daemon holds the lock and did not stop within 30 s; this one exits", "lock", paths.Lock)
 		return nil
 	}
 	if err != nil {
@@ -82,6 +86,7 @@ func runDaemon(args []string) error {
 // runRelay connects the client's stdio to the daemon, starting one when
 // none runs.
 func runRelay(rf *routerFlags, log *slog.Logger) error {
+	router.BuildStamp() // now, before a reinstall can change the file
 	dir, err := rf.runtime()
 	if err != nil {
 		return err
@@ -91,9 +96,15 @@ func runRelay(rf *routerFlags, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
+	// A daemon of an older build makes way for this one (state in the
+	// store survives it); a newer one serves this relay too.
+	dial := func() (net.Conn, error) {
+		return router.DialDaemon(paths, func() error { return startDaemon(dir) }, 0)
+	}
 	return router.Relay(ctx, in, out, router.RelayOptions{
-		Dial:   func() (net.Conn, error) { return router.DialDaemon(paths, func() error { return startDaemon(dir) }, 0) },
-		Hello:  router.Hello{Relay: router.RelayProtocol, Op: "session", Version: version, WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")},
+		Dial: dial,
+		Hello: router.Hello{Relay: router.RelayProtocol, Op: "session", Version: version, Build: router.BuildStamp(),
+			WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")},
 		Logger: log,
 	})
 }

@@ -197,3 +197,52 @@ func TestDaemonStop(t *testing.T) {
 		t.Fatalf("status after stop: %v: %s", err, out)
 	}
 }
+
+// A relay of a newer build asks the older daemon to stop and starts its
+// own; the older build's relay, whose daemon went, carries on with the
+// newer daemon; state in the store survives.
+func TestDaemonReplacedByNewerBuild(t *testing.T) {
+	env := relayEnv(t)
+	project := corpus(t, "godot4-demos/2d/platformer")
+	old := startRouter(t, env, project)
+	var info projectInfo
+	old.call("get_project_info", nil, &info)
+	before := daemonPIDs(t, env)
+	if len(before) != 1 {
+		t.Fatalf("daemons: %v", before)
+	}
+
+	// The "new build": the same program installed later.
+	newer := filepath.Join(t.TempDir(), "godot-mcp-router")
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newer, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(newer, later, later)
+	saved := binary
+	binary = newer
+	s := startRouter(t, env, project)
+	binary = saved
+	var got projectInfo
+	if res := s.call("get_project_info", nil, &got); res.IsError || got.Root != info.Root {
+		t.Fatalf("call through the newer relay: %s", resultText(res))
+	}
+	after := daemonPIDs(t, env)
+	if len(after) != 1 || after[0] == before[0] {
+		t.Fatalf("daemons: %v before, %v after; want the old one replaced by one new daemon", before, after)
+	}
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", after[0])); exe != newer {
+		t.Fatalf("the daemon runs %s; want the newer build %s", exe, newer)
+	}
+	// The older relay's session carries on, with the newer daemon.
+	if res := old.call("get_project_info", nil, &got); res.IsError || got.Root != info.Root {
+		t.Fatalf("call through the older relay after the switch: %s", resultText(res))
+	}
+	if now := daemonPIDs(t, env); len(now) != 1 || now[0] != after[0] {
+		t.Fatalf("daemons after the older relay's call: %v; want still %v", now, after)
+	}
+}

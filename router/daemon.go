@@ -24,6 +24,7 @@ import (
 //	op "session"  MCP JSON-RPC lines both ways: one client session
 //	op "status"   one line: the InstancesReport as JSON; then the daemon closes
 //	op "stop"     the daemon stops (instances first, with their snapshots)
+//	op "version"  the reply alone: who the daemon is (pid, version, build)
 
 // DaemonPaths are the daemon's files in the runtime folder.
 type DaemonPaths struct {
@@ -159,11 +160,13 @@ func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func(), sessio
 		return
 	}
 	var h Hello
-	reply := HelloReply{OK: true, Relay: RelayProtocol, Version: r.version, PID: r.pid}
+	reply := HelloReply{OK: true, Relay: RelayProtocol, Version: r.version, PID: r.pid, Build: BuildStamp()}
 	if err := json.Unmarshal(line, &h); err != nil {
 		reply = HelloReply{Error: "malformed hello: " + clipText(err.Error(), 200)}
-	} else if h.Relay != RelayProtocol {
-		reply = HelloReply{Error: fmt.Sprintf("relay protocol %d; this daemon speaks %d", h.Relay, RelayProtocol)}
+	} else if h.Relay > RelayProtocol && h.Op != "stop" && h.Op != "version" {
+		// Older relays are served; a newer one stops this daemon (op stop
+		// and version are understood whatever the protocol).
+		reply = HelloReply{Error: fmt.Sprintf("relay protocol %d; this daemon speaks %d", h.Relay, RelayProtocol), Relay: RelayProtocol, PID: r.pid, Build: BuildStamp()}
 	}
 	write := func(v any) bool {
 		b, _ := json.Marshal(v)
@@ -191,6 +194,8 @@ func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func(), sessio
 		if err != nil && ctx.Err() == nil {
 			r.log.Info("session ended", "err", err)
 		}
+	case "version":
+		write(reply)
 	case "status":
 		if write(reply) {
 			write(r.Report())

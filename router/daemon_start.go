@@ -3,24 +3,30 @@
 package router
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // DialDaemon connects to the user's daemon, starting one with start when
-// none answers. Starting happens under the start lock and after a second
-// try to connect, so clients that start together start exactly one daemon
-// and all connect to it. wait bounds the whole (0 = 10 s).
+// none answers, and replacing one of an older build (BuildStamp) or relay
+// protocol: that one is asked to stop, its sessions' relays reconnect to
+// the new one. Starting and replacing happen under the start lock, after a
+// second look, so that clients starting together start exactly one daemon
+// and relays of two builds cannot take turns restarting theirs. wait bounds
+// the whole (0 = 10 s).
 func DialDaemon(paths DaemonPaths, start func() error, wait time.Duration) (net.Conn, error) {
 	if wait <= 0 {
 		wait = 10 * time.Second
 	}
-	if c, err := net.Dial("unix", paths.Socket); err == nil {
+	if c, ok := dialCurrent(paths); ok {
 		return c, nil
 	}
 	deadline := time.Now().Add(wait)
@@ -29,22 +35,82 @@ func DialDaemon(paths DaemonPaths, start func() error, wait time.Duration) (net.
 		return nil, fmt.Errorf("waiting to start the daemon: %w", err)
 	}
 	defer unlock()
-	if c, err := net.Dial("unix", paths.Socket); err == nil {
-		return c, nil // another client started it meanwhile
+	if reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()}); err == nil && reply.PID != 0 {
+		if !older(reply) {
+			// Another client started it meanwhile, or it is as new.
+			return net.Dial("unix", paths.Socket)
+		}
+		if _, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "stop", Build: BuildStamp()}); err != nil {
+			return nil, fmt.Errorf("asking the older daemon (pid %d) to stop: %w", reply.PID, err)
+		}
+		// It stops listening at once and releases its lock once its
+		// instances are stopped; the new daemon waits for that lock.
 	}
 	if err := start(); err != nil {
 		return nil, fmt.Errorf("starting the daemon: %w", err)
 	}
 	var last error
 	for time.Now().Before(deadline) {
-		c, err := net.Dial("unix", paths.Socket)
-		if err == nil {
-			return c, nil
+		if reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()}); err == nil && !older(reply) {
+			return net.Dial("unix", paths.Socket)
+		} else if err != nil {
+			last = err
 		}
-		last = err
 		time.Sleep(5 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("the daemon did not answer on %s within %v: %w", paths.Socket, wait, last)
+	return nil, fmt.Errorf("the daemon did not answer on %s within %v: %v", paths.Socket, wait, last)
+}
+
+// dialCurrent connects to the running daemon unless there is none or it is
+// older than this build.
+func dialCurrent(paths DaemonPaths) (net.Conn, bool) {
+	reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()})
+	if err != nil || reply.PID == 0 || older(reply) {
+		return nil, false
+	}
+	c, err := net.Dial("unix", paths.Socket)
+	return c, err == nil
+}
+
+// older reports whether the daemon that answered is of an older build or
+// relay protocol than this program.
+func older(reply HelloReply) bool {
+	return reply.Relay < RelayProtocol || reply.Build < BuildStamp()
+}
+
+// BuildStamp orders builds of this program: the modification time of the
+// executable when the process started (a newer install has a newer file).
+// A relay of a newer build replaces a daemon of an older one.
+var BuildStamp = sync.OnceValue(func() int64 {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return 0
+	}
+	return st.ModTime().UnixNano()
+})
+
+// askDaemon sends one hello and reads the reply.
+func askDaemon(socket string, h Hello) (HelloReply, error) {
+	var reply HelloReply
+	c, err := net.DialTimeout("unix", socket, time.Second)
+	if err != nil {
+		return reply, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	b, _ := json.Marshal(h)
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		return reply, err
+	}
+	line, err := bufio.NewReaderSize(c, maxHello).ReadSlice('\n')
+	if err != nil {
+		return reply, err
+	}
+	return reply, json.Unmarshal(line, &reply)
 }
 
 // ErrLockHeld is LockFile's report that another process holds the lock

@@ -30,11 +30,12 @@ const RelayProtocol = 1
 // Hello is the first line a relay (or the status and stop commands) sends on
 // a daemon connection.
 type Hello struct {
-	Relay      int    `json:"relay"`       // RelayProtocol
-	Op         string `json:"op"`          // "session", "status", "stop"
-	Version    string `json:"version"`     // the sender's build version
-	WorkDir    string `json:"workdir"`     // the client's working directory
-	ProjectDir string `json:"project_dir"` // the client's CLAUDE_PROJECT_DIR, if set
+	Relay      int    `json:"relay"`           // RelayProtocol
+	Op         string `json:"op"`              // "session", "status", "stop"
+	Version    string `json:"version"`         // the sender's build version
+	WorkDir    string `json:"workdir"`         // the client's working directory
+	ProjectDir string `json:"project_dir"`     // the client's CLAUDE_PROJECT_DIR, if set
+	Build      int64  `json:"build,omitempty"` // the sender's BuildStamp
 }
 
 // HelloReply is the daemon's one-line answer to a Hello.
@@ -43,6 +44,7 @@ type HelloReply struct {
 	Relay   int    `json:"relay,omitempty"`   // the daemon's RelayProtocol
 	Version string `json:"version,omitempty"` // the daemon's build version
 	PID     int    `json:"pid,omitempty"`
+	Build   int64  `json:"build,omitempty"` // the daemon's BuildStamp
 	Error   string `json:"error,omitempty"` // why, when OK is false
 }
 
