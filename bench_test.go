@@ -26,7 +26,7 @@ const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 // BenchmarkStartToInitialize: from exec to the initialize answer read.
 func BenchmarkStartToInitialize(b *testing.B) {
-	env := newRouterEnv(b)
+	env := standaloneEnv(b)
 	dir := b.TempDir()
 	for b.Loop() {
 		cmd := exec.Command(binary)
@@ -52,7 +52,7 @@ func BenchmarkStartToInitialize(b *testing.B) {
 // BenchmarkToolsList: one tools/list round trip to a running router, read
 // as raw lines (the client's decoding of the list is not the router's cost).
 func BenchmarkToolsList(b *testing.B) {
-	env := newRouterEnv(b)
+	env := standaloneEnv(b)
 	cmd := exec.Command(binary)
 	cmd.Dir = b.TempDir()
 	cmd.Env = env.environ()
@@ -86,7 +86,7 @@ func warmCall() mcp.CallToolRequest {
 
 // BenchmarkForwardedCall: client -> router (stdio) -> instance (socket).
 func BenchmarkForwardedCall(b *testing.B) {
-	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/2d/platformer"))
+	s := startRouter(b, standaloneEnv(b), corpus(b, "godot4-demos/2d/platformer"))
 	ctx := context.Background()
 	req := warmCall()
 	if _, err := s.client.CallTool(ctx, req); err != nil { // spawn outside the timing
@@ -106,11 +106,6 @@ func BenchmarkForwardedCall(b *testing.B) {
 func BenchmarkForwardedCallRelay(b *testing.B) {
 	env := newRouterEnv(b)
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=0")
-	b.Cleanup(func() {
-		cmd := exec.Command(binary, "stop")
-		cmd.Env = env.environ()
-		cmd.Run()
-	})
 	s := startRouter(b, env, corpus(b, "godot4-demos/2d/platformer"))
 	ctx := context.Background()
 	req := warmCall()
@@ -129,7 +124,7 @@ func BenchmarkForwardedCallRelay(b *testing.B) {
 // the same client library. ForwardedCall minus DirectCall is what routing
 // adds.
 func BenchmarkDirectCall(b *testing.B) {
-	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/2d/platformer"))
+	s := startRouter(b, standaloneEnv(b), corpus(b, "godot4-demos/2d/platformer"))
 	ctx := context.Background()
 	req := warmCall()
 	if _, err := s.client.CallTool(ctx, req); err != nil {
@@ -167,7 +162,7 @@ func BenchmarkDirectCall(b *testing.B) {
 // one of the larger demos). Starting the router is not timed.
 func BenchmarkColdFirstCall(b *testing.B) {
 	project := corpus(b, "godot4-demos/3d/platformer")
-	env := newRouterEnv(b)
+	env := standaloneEnv(b)
 	var req mcp.CallToolRequest
 	req.Params.Name = "get_dependency_graph"
 	for b.Loop() {
@@ -188,7 +183,7 @@ func BenchmarkColdFirstCall(b *testing.B) {
 // BenchmarkWarmDependencyGraph: get_dependency_graph of a whole project on
 // a warm instance, through the router.
 func BenchmarkWarmDependencyGraph(b *testing.B) {
-	s := startRouter(b, newRouterEnv(b), corpus(b, "godot4-demos/3d/platformer"))
+	s := startRouter(b, standaloneEnv(b), corpus(b, "godot4-demos/3d/platformer"))
 	var req mcp.CallToolRequest
 	req.Params.Name = "get_dependency_graph"
 	ctx := context.Background()
@@ -217,7 +212,7 @@ func BenchmarkRestartFirstCall2000(b *testing.B) {
 	req.Params.Name = "get_project_info"
 	for _, bc := range []struct{ name, delay string }{{"scan", "1h"}, {"snapshot", "10ms"}} {
 		b.Run(bc.name, func(b *testing.B) {
-			env := newRouterEnv(b)
+			env := standaloneEnv(b)
 			env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY="+bc.delay)
 			s := startRouter(b, env, root)
 			ctx := context.Background()

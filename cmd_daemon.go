@@ -23,7 +23,7 @@ import (
 
 // defaultRelay: whether the stdio command relays to the daemon unless told
 // --standalone.
-const defaultRelay = false
+const defaultRelay = true
 
 // runDaemon is the per-user router: it owns the store and the instances and
 // serves every client through relays on its socket. Exactly one runs: the

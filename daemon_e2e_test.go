@@ -18,15 +18,8 @@ import (
 // (the test stops the daemon at its end).
 func relayEnv(t *testing.T) routerEnv {
 	t.Helper()
-	env := newRouterEnv(t)
+	env := newRouterEnv(t) // stops the daemon at the end
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=0")
-	t.Cleanup(func() {
-		cmd := exec.Command(binary, "stop")
-		cmd.Env = env.environ()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("stop: %v: %s", err, out)
-		}
-	})
 	return env
 }
 

@@ -71,7 +71,26 @@ func newRouterEnv(t testing.TB) routerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(rt) })
-	return routerEnv{runtime: rt, state: t.TempDir()}
+	env := routerEnv{runtime: rt, state: t.TempDir()}
+	if os.Getenv("GODOT_MCP_ROUTER_TEST_STANDALONE") == "1" {
+		// The whole suite in-process (scripts/test.sh runs it both ways).
+		env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=1")
+	}
+	// A relay starts a daemon that outlives the test's clients.
+	t.Cleanup(func() {
+		cmd := exec.Command(binary, "stop")
+		cmd.Env = env.environ()
+		cmd.Run()
+	})
+	return env
+}
+
+// standaloneEnv is for tests about the in-process router itself (its
+// process is the one that holds the store and owns the instances).
+func standaloneEnv(t testing.TB) routerEnv {
+	env := newRouterEnv(t)
+	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=1")
+	return env
 }
 
 func (e routerEnv) environ() []string {
@@ -257,7 +276,7 @@ func waitGone(t testing.TB, pid int, within time.Duration) {
 func TestEndToEnd(t *testing.T) {
 	g4 := corpus(t, "godot4-demos/2d/platformer")
 	g3 := corpus(t, "godot3-demos/2d/platformer")
-	env := newRouterEnv(t)
+	env := standaloneEnv(t)
 	s := startRouter(t, env, g4)
 
 	// tools/list comes from the built-in catalog, before any instance.
@@ -465,7 +484,7 @@ func TestDetectCommand(t *testing.T) {
 // folder. The second finds the bbolt file locked, says so, and works.
 func TestSecondRouterWithLockedStore(t *testing.T) {
 	g4 := corpus(t, "godot4-demos/2d/platformer")
-	env := newRouterEnv(t)
+	env := standaloneEnv(t)
 	first := startRouter(t, env, g4)
 	if rep := first.instances(); !rep.Store.Available {
 		t.Fatalf("first router has no store: %+v", rep.Store)

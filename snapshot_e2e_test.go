@@ -136,7 +136,7 @@ func (s *session) instanceOf(root string) (pid int, rep snapshotReport) {
 // that indexed the edited tree from scratch.
 func TestSnapshotAfterKill(t *testing.T) {
 	root := copyProject(t, "godot4-demos/3d/platformer")
-	env := newRouterEnv(t)
+	env := standaloneEnv(t)
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY=20ms")
 	s := startRouter(t, env, root)
 	before := s.answers()
@@ -185,7 +185,7 @@ func TestSnapshotAfterKill(t *testing.T) {
 	}
 	mustContain(t, "the edit", edited, `res://nowhere.gd`, `res://added.gd`)
 
-	fresh := startRouter(t, newRouterEnv(t), root)
+	fresh := startRouter(t, standaloneEnv(t), root)
 	sameAnswers(t, "restored+edited vs fresh", edited, fresh.answers())
 }
 
@@ -194,7 +194,7 @@ func TestSnapshotAfterKill(t *testing.T) {
 // and the next start restores it.
 func TestSnapshotOnShutdownAndIdleStop(t *testing.T) {
 	root := copyProject(t, "godot4-demos/2d/platformer")
-	env := newRouterEnv(t)
+	env := standaloneEnv(t)
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY=1h")
 	s := startRouter(t, env, root)
 	before := s.answers()
@@ -236,7 +236,7 @@ func TestSnapshotOnShutdownAndIdleStop(t *testing.T) {
 // reason; the instance indexes from the files and answers correctly.
 func TestCorruptSnapshot(t *testing.T) {
 	root := copyProject(t, "godot4-demos/2d/platformer")
-	env := newRouterEnv(t)
+	env := standaloneEnv(t)
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY=20ms")
 	s := startRouter(t, env, root)
 	before := s.answers()

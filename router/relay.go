@@ -100,7 +100,6 @@ const (
 	replayIDPrefix = "godot-mcp-router-relay-"
 
 	restartedError = `,"error":{"code":-32603,"message":"the godot-mcp-router daemon restarted during this call; please retry"}}` + "\n"
-	tooLargeError  = `,"error":{"code":-32600,"message":"message too large"}}` + "\n"
 )
 
 // errStopped ends a reconnect because the relay is ending (client gone,
@@ -682,7 +681,9 @@ func (r *relay) oversized(head, tail []byte) {
 	r.log.Warn("dropped a message from the client over the size limit",
 		"limit", r.opts.MaxLine, "id", string(id), "response", response)
 	if id != nil && !response {
-		r.writeError(string(id), tooLargeError)
+		// The words the router's own sessions use (mcpconn), so a client
+		// sees the same answer whichever serves it.
+		r.writeError(string(id), fmt.Sprintf(`,"error":{"code":-32600,"message":"message larger than %d bytes"}}`+"\n", r.opts.MaxLine))
 	}
 }
 

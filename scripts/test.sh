@@ -20,6 +20,9 @@ fi
 
 go vet ./...
 go test -race -count=1 ./...
+# The end-to-end suite once more with the router in the client's process
+# (--standalone); the run above goes through relay and shared daemon.
+GODOT_MCP_ROUTER_TEST_STANDALONE=1 go test -race -count=1 .
 
 # Every Fuzz function, by package, each for $fuzztime.
 grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
