@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -85,7 +86,7 @@ func runDaemon(args []string) error {
 
 // runRelay connects the client's stdio to the daemon, starting one when
 // none runs.
-func runRelay(rf *routerFlags, log *slog.Logger) error {
+func runRelay(rf *routerFlags, log *slog.Logger, in io.Reader, out io.Writer) error {
 	router.BuildStamp() // now, before a reinstall can change the file
 	dir, err := rf.runtime()
 	if err != nil {
@@ -95,11 +96,10 @@ func runRelay(rf *routerFlags, log *slog.Logger) error {
 	wd, _ := os.Getwd()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
 	// A daemon of an older build makes way for this one (state in the
 	// store survives it); a newer one serves this relay too.
 	dial := func() (net.Conn, error) {
-		return router.DialDaemon(paths, func() error { return startDaemon(dir) }, 0)
+		return router.DialDaemon(paths, func() (<-chan struct{}, error) { return startDaemon(rf.daemonArgs(dir)) }, 0)
 	}
 	return router.Relay(ctx, in, out, router.RelayOptions{
 		Dial: dial,
@@ -109,36 +109,42 @@ func runRelay(rf *routerFlags, log *slog.Logger) error {
 	})
 }
 
-// startDaemon runs `godot-mcp-router daemon` detached: its own session, no
-// terminal, output to the daemon log. The relay does not wait for it.
-func startDaemon(runtimeDir string) error {
+// startDaemon runs `godot-mcp-router daemon args...` detached: its own
+// session, no terminal, output to the daemon log. The relay does not wait
+// for it.
+func startDaemon(args []string) (<-chan struct{}, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	logPath := filepath.Join(runtimeDir, "daemon.log")
-	if p, err := store.DefaultPath(); err == nil {
-		logPath = filepath.Join(logDirFor(p), "daemon.log")
+	p, err := store.DefaultPath()
+	if err != nil {
+		return nil, err
 	}
+	logPath := filepath.Join(logDirFor(p), "daemon.log")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(exe, "daemon", "--runtime-dir", runtimeDir)
+	cmd := exec.Command(exe, append([]string{"daemon"}, args...)...)
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
 	// The daemon outlives this relay; while the relay lives, it reaps the
 	// daemon if that ends first (no zombie left behind).
-	go cmd.Wait()
-	return nil
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	return exited, nil
 }
 
 // askDaemon sends one op ("status", "stop") to the running daemon and

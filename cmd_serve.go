@@ -46,12 +46,24 @@ func addRouterFlags(fs *flag.FlagSet) *routerFlags {
 	return f
 }
 
-// runtime resolves the runtime folder.
+// runtime resolves the runtime folder, creating it (0700) when missing.
 func (f *routerFlags) runtime() (string, error) {
 	if f.runtimeDir != "" {
-		return f.runtimeDir, nil
+		return f.runtimeDir, router.EnsureRuntimeDir(f.runtimeDir)
 	}
 	return router.RuntimeDir()
+}
+
+// daemonArgs passes this client's settings to the daemon it starts (the
+// first client's settings are the daemon's).
+func (f *routerFlags) daemonArgs(runtimeDir string) []string {
+	return []string{"--runtime-dir", runtimeDir,
+		"--idle-timeout", f.idle.String(),
+		"--idle-check", f.idleCheck.String(),
+		"--snapshot-delay", f.snapDelay.String(),
+		"--snapshot-cap-mb", strconv.FormatInt(f.snapCap, 10),
+		"--log-level", f.logLevel,
+	}
 }
 
 // openRouter opens the store and builds the router; close undoes both.
@@ -119,8 +131,17 @@ func runServe(args []string) error {
 		return err
 	}
 	defer closeLog()
+	// Once: the relay and, when it falls back, the in-process router read
+	// the same descriptors.
+	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
 	if !*standalone {
-		return runRelay(rf, log)
+		err := runRelay(rf, log, in, out)
+		if !errors.Is(err, router.ErrNoDaemon) {
+			return err
+		}
+		// No daemon could be reached or started; nothing was read from
+		// the client yet, so this process serves the session itself.
+		log.Warn("serving in this process instead", "err", err)
 	}
 
 	// A short wait for the store: a second standalone router finds the
@@ -137,7 +158,6 @@ func runServe(args []string) error {
 	env := router.Env{WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")}
 	log.Info("serving MCP on stdio", "version", version, "pid", os.Getpid(), "workdir", wd)
 
-	in, out := pollable(0, "stdin", os.Stdin), pollable(1, "stdout", os.Stdout)
 	served := make(chan error, 1)
 	go func() { served <- r.ServeSession(ctx, in, out, env) }()
 	select {

@@ -239,3 +239,29 @@ func TestDaemonReplacedByNewerBuild(t *testing.T) {
 		t.Fatalf("daemons after the older relay's call: %v; want still %v", now, after)
 	}
 }
+
+// When no daemon can run (here: a plain file sits where its socket goes,
+// and it will not remove what is not a socket), the client's process serves
+// the session itself, at once: the client never sees the relay fail.
+func TestRelayFallsBackToStandalone(t *testing.T) {
+	env := relayEnv(t)
+	dir := filepath.Join(env.runtime, "godot-mcp-router")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "router.sock"), []byte("not a socket"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s := startRouter(t, env, corpus(t, "godot4-demos/2d/platformer"))
+	var info projectInfo
+	if res := s.call("get_project_info", nil, &info); res.IsError || info.Root == "" {
+		t.Fatalf("get_project_info: %s", resultText(res))
+	}
+	if pids := daemonPIDs(t, env); len(pids) != 0 {
+		t.Fatalf("daemons: %v; want none", pids)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the fallback took %v", took)
+	}
+}

@@ -73,10 +73,9 @@ func (r *Router) ServeDaemon(ctx context.Context, ln net.Listener, opts DaemonOp
 
 	var (
 		wg       sync.WaitGroup
-		mu       sync.Mutex // guards conns
+		mu       sync.Mutex // guards conns, and orders the quiet exit with Accept
 		conns    = map[net.Conn]struct{}{}
-		sessions atomic.Int64
-		lastBusy atomic.Int64 // unix nanoseconds of the last moment with a session
+		lastBusy atomic.Int64 // unix nanoseconds of the last moment with a connection
 	)
 	lastBusy.Store(time.Now().UnixNano())
 	closeAll := func() {
@@ -97,15 +96,19 @@ func (r *Router) ServeDaemon(ctx context.Context, ln net.Listener, opts DaemonOp
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				if sessions.Load() > 0 || r.pool.Running() > 0 {
+				// Under mu: a connection accepted from now on sees the
+				// stop and is closed; one accepted before counts as busy.
+				mu.Lock()
+				busy := len(conns) > 0 || r.pool.Running() > 0
+				if busy {
 					lastBusy.Store(now.UnixNano())
-					continue
-				}
-				if now.Sub(time.Unix(0, lastBusy.Load())) >= opts.QuietExit {
-					r.log.Info("no session and no instance for a while; the daemon exits", "quiet_exit", opts.QuietExit)
+				} else if now.Sub(time.Unix(0, lastBusy.Load())) >= opts.QuietExit {
+					r.log.Info("no client and no instance for a while; the daemon exits", "quiet_exit", opts.QuietExit)
 					stop()
+					mu.Unlock()
 					return
 				}
+				mu.Unlock()
 			}
 		}
 	})
@@ -129,10 +132,11 @@ func (r *Router) ServeDaemon(ctx context.Context, ln net.Listener, opts DaemonOp
 			defer func() {
 				mu.Lock()
 				delete(conns, c)
+				lastBusy.Store(time.Now().UnixNano())
 				mu.Unlock()
 				c.Close()
 			}()
-			r.serveRelay(ctx, c, stop, &sessions, &lastBusy)
+			r.serveRelay(ctx, c, stop)
 		})
 	}
 	closeAll()
@@ -144,7 +148,7 @@ func (r *Router) ServeDaemon(ctx context.Context, ln net.Listener, opts DaemonOp
 }
 
 // serveRelay serves one relay connection: the hello, then what it asks for.
-func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func(), sessions, lastBusy *atomic.Int64) {
+func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func()) {
 	if uid, err := peerUID(c); err != nil || uid != os.Geteuid() {
 		r.log.Warn("refused a connection from another user (or of unknown user)", "peer_uid", uid, "err", err)
 		return
@@ -184,11 +188,6 @@ func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func(), sessio
 		if !write(reply) {
 			return
 		}
-		sessions.Add(1)
-		defer func() {
-			lastBusy.Store(time.Now().UnixNano())
-			sessions.Add(-1)
-		}()
 		r.log.Info("session started", "workdir", h.WorkDir, "relay_version", h.Version)
 		err := r.ServeSession(ctx, br, c, Env{WorkDir: h.WorkDir, ProjectDir: h.ProjectDir})
 		if err != nil && ctx.Err() == nil {

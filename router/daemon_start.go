@@ -21,10 +21,14 @@ import (
 // the new one. Starting and replacing happen under the start lock, after a
 // second look, so that clients starting together start exactly one daemon
 // and relays of two builds cannot take turns restarting theirs. wait bounds
-// the whole (0 = 10 s).
-func DialDaemon(paths DaemonPaths, start func() error, wait time.Duration) (net.Conn, error) {
+// the whole (0 = 30 s: an older daemon that was asked to stop first saves
+// its instances' snapshots and stops them, and the new one waits for that).
+//
+// start launches the daemon and returns a channel closed when that process
+// ends: a daemon that dies at start fails the dial at once, not after wait.
+func DialDaemon(paths DaemonPaths, start func() (exited <-chan struct{}, err error), wait time.Duration) (net.Conn, error) {
 	if wait <= 0 {
-		wait = 10 * time.Second
+		wait = 30 * time.Second
 	}
 	if c, ok := dialCurrent(paths); ok {
 		return c, nil
@@ -46,11 +50,22 @@ func DialDaemon(paths DaemonPaths, start func() error, wait time.Duration) (net.
 		// It stops listening at once and releases its lock once its
 		// instances are stopped; the new daemon waits for that lock.
 	}
-	if err := start(); err != nil {
+	exited, err := start()
+	if err != nil {
 		return nil, fmt.Errorf("starting the daemon: %w", err)
 	}
 	var last error
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			// It may have found another daemon's lock and left; one
+			// more look, then give up.
+			if c, ok := dialCurrent(paths); ok {
+				return c, nil
+			}
+			return nil, fmt.Errorf("the daemon exited at start; see its log (daemon.log in the state folder's logs)")
+		default:
+		}
 		if reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()}); err == nil && !older(reply) {
 			return net.Dial("unix", paths.Socket)
 		} else if err != nil {
@@ -72,10 +87,14 @@ func dialCurrent(paths DaemonPaths) (net.Conn, bool) {
 	return c, err == nil
 }
 
-// older reports whether the daemon that answered is of an older build or
-// relay protocol than this program.
+// older reports whether the daemon that answered is older than this
+// program: by relay protocol, then by build (an order, so two builds never
+// both see the other as older).
 func older(reply HelloReply) bool {
-	return reply.Relay < RelayProtocol || reply.Build < BuildStamp()
+	if reply.Relay != RelayProtocol {
+		return reply.Relay < RelayProtocol
+	}
+	return reply.Build < BuildStamp()
 }
 
 // BuildStamp orders builds of this program: the modification time of the

@@ -48,6 +48,11 @@ type HelloReply struct {
 	Error   string `json:"error,omitempty"` // why, when OK is false
 }
 
+// ErrNoDaemon is wrapped by the error Relay returns when its first
+// connection failed: nothing has been read from the client yet, so the
+// caller may serve the session itself instead.
+var ErrNoDaemon = errors.New("no godot-mcp-router daemon to relay to")
+
 // ErrRefused is wrapped by the error Relay returns when the daemon answers
 // the hello with ok=false; the daemon's reason follows it.
 var ErrRefused = errors.New("the godot-mcp-router daemon refused the session")
@@ -77,7 +82,7 @@ type RelayOptions struct {
 }
 
 const (
-	relayReconnectFor = 10 * time.Second
+	relayReconnectFor = 30 * time.Second // longer than a daemon's own shutdown (snapshots 3 s, instance stop 5 s)
 	relayAnswerWait   = 5 * time.Second
 	relayFirstBackoff = 50 * time.Millisecond
 	relayMaxBackoff   = time.Second
@@ -230,12 +235,12 @@ func (r *relay) run(ctx context.Context, in io.Reader) error {
 	}
 	dc, err := r.connect()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrNoDaemon, err)
 	}
 	r.log.Debug("relay connected", "daemon_pid", dc.reply.PID, "daemon_version", dc.reply.Version)
 	if err := r.resume(ctx, dc, &replay{}); err != nil {
 		r.drop(dc)
-		return err
+		return fmt.Errorf("%w: %w", ErrNoDaemon, err)
 	}
 	go r.readClient(in)
 

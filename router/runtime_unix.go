@@ -65,3 +65,7 @@ func rootHash(root string) string {
 	sum := sha256.Sum256([]byte(root))
 	return hex.EncodeToString(sum[:8])
 }
+
+// EnsureRuntimeDir creates dir (0700) when it is missing and refuses one
+// that others can reach, as RuntimeDir does for the default folder.
+func EnsureRuntimeDir(dir string) error { return ensurePrivateDir(dir) }
