@@ -49,6 +49,36 @@ func BenchmarkStartToInitialize(b *testing.B) {
 	}
 }
 
+// BenchmarkStartToInitializeRelay: the same through the relay, to a daemon
+// that already runs (another client started it): what each new client
+// session pays by default.
+func BenchmarkStartToInitializeRelay(b *testing.B) {
+	env := newRouterEnv(b)
+	env.extra = append(env.extra, "GODOT_MCP_ROUTER_STANDALONE=0")
+	dir := b.TempDir()
+	first := startRouter(b, env, dir) // starts the daemon, outside the timing
+	defer first.client.Close()
+	for b.Loop() {
+		cmd := exec.Command(binary)
+		cmd.Dir = dir
+		cmd.Env = env.environ()
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		io.WriteString(stdin, initLine)
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || len(line) < 20 {
+			b.Fatalf("initialize: %q %v", line, err)
+		}
+		b.StopTimer()
+		stdin.Close()
+		cmd.Wait()
+		b.StartTimer()
+	}
+}
+
 // BenchmarkToolsList: one tools/list round trip to a running router, read
 // as raw lines (the client's decoding of the list is not the router's cost).
 func BenchmarkToolsList(b *testing.B) {
