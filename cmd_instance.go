@@ -39,7 +39,10 @@ func runInstance(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})).
 		With("instance", os.Getpid())
 
+	nonce := os.Getenv(instance.NonceEnv)
+	os.Unsetenv(instance.NonceEnv) // not for the programs the instance runs
 	cfg := instance.Config{
+		Nonce:         nonce,
 		Root:          *root,
 		Socket:        *socket,
 		OrphanGrace:   *grace,

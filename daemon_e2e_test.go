@@ -265,3 +265,47 @@ func TestRelayFallsBackToStandalone(t *testing.T) {
 		t.Errorf("the fallback took %v", took)
 	}
 }
+
+// kill -9 the daemon: the new daemon adopts the instance the dead one
+// started (same pid; it proved the nonce the registry kept) instead of
+// starting another, and calls go to it.
+func TestDaemonAdoptsLiveInstances(t *testing.T) {
+	env := relayEnv(t)
+	project := corpus(t, "godot4-demos/2d/platformer")
+	s := startRouter(t, env, project)
+	var info projectInfo
+	s.call("get_project_info", nil, &info)
+	rep := s.instances()
+	if len(rep.Instances) != 1 || rep.Instances[0].PID == 0 {
+		t.Fatalf("instances: %+v", rep.Instances)
+	}
+	inst := rep.Instances[0].PID
+	daemons := daemonPIDs(t, env)
+	if len(daemons) != 1 {
+		t.Fatalf("daemons: %v", daemons)
+	}
+	// Let the registry write (coalesced, at most once a second) land.
+	time.Sleep(1200 * time.Millisecond)
+	if err := syscall.Kill(daemons[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", daemons[0])); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the killed daemon was not reaped within 5 s")
+		}
+	}
+	var after projectInfo
+	if res := s.call("get_project_info", nil, &after); res.IsError || after.Root != info.Root {
+		t.Fatalf("call after the daemon was killed: %s", resultText(res))
+	}
+	rep = s.instances()
+	if len(rep.Instances) != 1 || rep.Instances[0].PID != inst {
+		t.Fatalf("instances after the daemon's death: %+v; want pid %d adopted", rep.Instances, inst)
+	}
+	if processGone(inst) {
+		t.Fatalf("the adopted instance %d is gone", inst)
+	}
+}

@@ -32,7 +32,10 @@ type Config struct {
 	// SnapshotDelay is how long the index must stay unchanged before a
 	// snapshot of it is pushed to the router; 0 means DefaultSnapshotDelay.
 	SnapshotDelay time.Duration
-	Options       Options
+	// Nonce is the secret a new router proves to adopt the instance after
+	// its router died (AdoptMethod); "" refuses every adoption.
+	Nonce   string
+	Options Options
 }
 
 // Run serves the project until ctx ends (SIGTERM from the router) or the
@@ -65,9 +68,10 @@ func Run(ctx context.Context, cfg Config) error {
 	var watcher sync.WaitGroup
 	var ready atomic.Pointer[Server] // set once the readiness line is out
 	ctl := &control{w: cfg.Control}
+	adopt := &adoption{nonce: cfg.Nonce, adopted: make(chan (<-chan struct{}))}
 	if cfg.Control != nil {
 		watcher.Go(func() {
-			watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log, func(line string) {
+			watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log, adopt, func(line string) {
 				if s := ready.Load(); s != nil {
 					s.handleControl(ctl, line)
 				}
@@ -84,6 +88,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fail(err)
 	}
+	srv.adoption = adopt
 	ln, err := Listen(cfg.Socket)
 	if err != nil {
 		return fail(err)
@@ -117,8 +122,10 @@ const forceExitAfter = 5 * time.Second
 
 // watchRouter ends the instance when the router's end of the control
 // connection closes (the router exited or was killed) and stays closed for
-// the grace period. Each line the router writes goes to handle.
-func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan struct{}, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger, handle func(string)) {
+// the grace period, unless a new router adopts the instance meanwhile (then
+// the adopting connection's end starts the grace period again). Each line
+// the router writes goes to handle.
+func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan struct{}, control io.ReadWriteCloser, grace time.Duration, log *slog.Logger, adopt *adoption, handle func(string)) {
 	context.AfterFunc(ctx, func() { control.Close() })
 	br := bufio.NewReaderSize(control, 256)
 	for {
@@ -138,12 +145,23 @@ func watchRouter(ctx context.Context, cancel context.CancelFunc, finished <-chan
 	if ctx.Err() != nil {
 		return
 	}
-	log.Warn("router is gone; exiting after grace period", "grace", grace)
-	select {
-	case <-time.After(grace):
-		cancel()
-	case <-ctx.Done():
-		return
+	for orphaned := true; orphaned; {
+		log.Warn("router is gone; exiting after grace period unless a new router adopts this instance", "grace", grace)
+		adopt.orphaned.Store(true)
+		select {
+		case <-time.After(grace):
+			orphaned = false
+			cancel()
+		case <-ctx.Done():
+			return
+		case done := <-adopt.adopted:
+			adopt.orphaned.Store(false)
+			select {
+			case <-done: // that router went too
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 	// Graceful first; but a call that never ends (or a start that hangs)
 	// must not keep an orphan alive: stopping is bounded, then forced.

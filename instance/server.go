@@ -41,6 +41,8 @@ type Server struct {
 	mcp     *server.MCPServer
 	index   *projectIndex
 
+	adoption *adoption // set by Run before Serve; nil: never adopted
+
 	startMu      sync.Mutex // guards started and onChecked
 	restoreStart time.Time  // when New began restoring a snapshot
 	started      StartReport
@@ -231,7 +233,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				mu.Unlock()
 				c.Close()
 			}()
-			sess := mcpconn.New(s.mcp, c, nil, mcpconn.Options{Logger: s.log})
+			done := make(chan struct{})
+			defer close(done)
+			sess := mcpconn.New(s.mcp, c, nil, mcpconn.Options{Logger: s.log, Intercept: s.interceptor(done)})
 			if err := sess.Serve(ctx, c); err != nil && ctx.Err() == nil {
 				s.log.Debug("connection ended", "err", err)
 			}

@@ -375,7 +375,7 @@ func (p *Pool) stopIdle(now time.Time) {
 // lastSnapshot asks a process about to be stopped for the snapshot of its
 // index, when the router lacks the latest, so the next start is warm.
 func (p *Pool) lastSnapshot(inst *Instance, proc *process) {
-	if p.opts.Snapshots == nil || proc.startErr != nil || isClosed(proc.exited) {
+	if p.opts.Snapshots == nil || proc.startErr != nil || isClosed(proc.exited) || proc.adopted {
 		return
 	}
 	if err := proc.requestSnapshot(p.opts.SnapshotWait); err != nil {

@@ -5,6 +5,8 @@ package router
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +59,9 @@ type process struct {
 
 	stopOnce sync.Once
 	stopping chan struct{} // closed when a deliberate stop begins
+
+	nonce   string // the adoption secret given to the instance
+	adopted bool   // started by an earlier router and adopted (no cmd, no control)
 }
 
 func newProcess(root, socket, logPath string) *process {
@@ -152,9 +157,12 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 		extra = append(extra, r)
 		args = append(args, "--snapshot-fd", "4")
 	}
+	var secret [16]byte
+	rand.Read(secret[:])
+	p.nonce = hex.EncodeToString(secret[:])
 	cmd := exec.Command(cfg.exe, args...)
 	cmd.Dir = "/"
-	cmd.Env = cfg.env
+	cmd.Env = append(cfg.env, instance.NonceEnv+"="+p.nonce)
 	cmd.Stdin = nil
 	cmd.Stdout = logf
 	cmd.Stderr = logf
@@ -331,7 +339,7 @@ func (p *process) markStopping() { p.stopOnce.Do(func() { close(p.stopping) }) }
 // up to grace for it to exit, then SIGKILL. Safe to call more than once.
 func (p *process) stop(grace time.Duration) {
 	p.markStopping()
-	if p.cmd == nil {
+	if p.cmd == nil && !p.adopted {
 		return
 	}
 	if p.client != nil {
@@ -362,7 +370,7 @@ func (p *process) kill() {
 	if p.control != nil {
 		p.control.Close()
 	}
-	if p.cmd == nil {
+	if p.cmd == nil && !p.adopted {
 		return
 	}
 	select {

@@ -160,6 +160,14 @@ func processMatches(pid int, startTime uint64) bool {
 	return err == nil && st == startTime
 }
 
+// nonceLocked is the current process's adoption secret (inst.mu held).
+func (inst *Instance) nonceLocked() string {
+	if inst.proc == nil {
+		return ""
+	}
+	return inst.proc.nonce
+}
+
 // persist queues the instance's current record for the registry.
 func (p *Pool) persist(inst *Instance) {
 	if p.opts.Registry == nil {
@@ -175,6 +183,7 @@ func (p *Pool) persist(inst *Instance) {
 		Engine:        inst.Project.Engine,
 		PID:           info.PID,
 		Socket:        info.Socket,
+		Nonce:         inst.nonceLocked(),
 		Status:        info.Status,
 		Created:       inst.created,
 		LastActivity:  inst.lastActivity,

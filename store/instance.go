@@ -31,6 +31,10 @@ type Instance struct {
 	// reading to tell a reused pid apart.
 	StartTime uint64 `json:"start_time,omitempty"`
 	Socket    string `json:"socket,omitempty"`
+	// Nonce is the secret the router gave the instance at spawn; a later
+	// router proves it on the socket to adopt the instance (the file is
+	// 0600, like the runtime folder).
+	Nonce string `json:"nonce,omitempty"`
 	// Status is one of starting, ready, idle, stopping, stopped, error.
 	Status string `json:"status,omitempty"`
 
