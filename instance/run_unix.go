@@ -68,7 +68,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var watcher sync.WaitGroup
 	var ready atomic.Pointer[Server] // set once the readiness line is out
 	ctl := &control{w: cfg.Control}
-	adopt := &adoption{nonce: cfg.Nonce, adopted: make(chan (<-chan struct{}))}
+	adopt := &adoption{nonce: cfg.Nonce, adopted: make(chan (<-chan struct{}), 1)}
 	if cfg.Control != nil {
 		watcher.Go(func() {
 			watchRouter(ctx, cancel, finished, cfg.Control, cfg.OrphanGrace, log, adopt, func(line string) {
