@@ -17,6 +17,7 @@ import (
 // statusReport is what `status --json` prints.
 type statusReport struct {
 	Store     string           `json:"store"`
+	Daemon    bool             `json:"daemon_running"` // false: this report is read from the state file
 	Held      bool             `json:"held_by_router"`
 	Message   string           `json:"message,omitempty"`
 	Instances []store.Instance `json:"instances"`
@@ -66,6 +67,7 @@ func runStatus(args []string, out io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
+	fmt.Fprintln(out, "no daemon is running; what the state file records:")
 	fmt.Fprintf(out, "state file: %s\n", rep.Store)
 	if rep.Message != "" {
 		fmt.Fprintln(out, rep.Message)
