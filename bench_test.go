@@ -24,29 +24,10 @@ import (
 
 const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}` + "\n"
 
-// BenchmarkStartToInitialize: from exec to the initialize answer read.
+// BenchmarkStartToInitialize: from exec to the initialize answer read,
+// standalone.
 func BenchmarkStartToInitialize(b *testing.B) {
-	env := standaloneEnv(b)
-	dir := b.TempDir()
-	for b.Loop() {
-		cmd := exec.Command(binary)
-		cmd.Dir = dir
-		cmd.Env = env.environ()
-		stdin, _ := cmd.StdinPipe()
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		io.WriteString(stdin, initLine)
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err != nil || len(line) < 20 {
-			b.Fatalf("initialize: %q %v", line, err)
-		}
-		b.StopTimer()
-		stdin.Close()
-		cmd.Wait()
-		b.StartTimer()
-	}
+	benchStart(b, standaloneEnv(b), b.TempDir())
 }
 
 // BenchmarkStartToInitializeRelay: the same through the relay, to a daemon
@@ -58,6 +39,11 @@ func BenchmarkStartToInitializeRelay(b *testing.B) {
 	dir := b.TempDir()
 	first := startRouter(b, env, dir) // starts the daemon, outside the timing
 	defer first.client.Close()
+	benchStart(b, env, dir)
+}
+
+// benchStart times starting the binary in dir until its initialize answer.
+func benchStart(b *testing.B, env routerEnv, dir string) {
 	for b.Loop() {
 		cmd := exec.Command(binary)
 		cmd.Dir = dir

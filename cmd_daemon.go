@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -148,38 +146,23 @@ func startDaemon(args []string) (<-chan struct{}, error) {
 }
 
 // askDaemon sends one op ("status", "stop") to the running daemon and
-// returns its reply and the line after it, if any. ok is false when no
+// returns its reply and, for status, the report. ok is false when no
 // daemon answers.
 func askDaemon(op string) (reply router.HelloReply, next []byte, ok bool, err error) {
-	dir, err := router.RuntimeDir()
-	if env := os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"); env != "" {
-		dir, err = env, nil
-	}
+	rf := routerFlags{runtimeDir: os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR")}
+	dir, err := rf.runtime()
 	if err != nil {
 		return reply, nil, false, err
 	}
-	c, err := net.DialTimeout("unix", router.DaemonPathsIn(dir).Socket, time.Second)
-	if err != nil {
+	reply, next, err = router.AskDaemon(router.DaemonPathsIn(dir).Socket, router.Hello{Relay: router.RelayProtocol, Op: op, Version: version})
+	switch {
+	case errors.Is(err, router.ErrNoDaemon):
 		return reply, nil, false, nil
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	hello, _ := json.Marshal(router.Hello{Relay: router.RelayProtocol, Op: op, Version: version})
-	if _, err := c.Write(append(hello, '\n')); err != nil {
+	case err != nil:
 		return reply, nil, true, err
-	}
-	br := bufio.NewReaderSize(c, 1<<20)
-	line, err := br.ReadBytes('\n')
-	if err != nil {
-		return reply, nil, true, fmt.Errorf("reading the daemon's answer: %w", err)
-	}
-	if err := json.Unmarshal(line, &reply); err != nil {
-		return reply, nil, true, fmt.Errorf("the daemon's answer %q: %w", line, err)
-	}
-	if !reply.OK {
+	case !reply.OK:
 		return reply, nil, true, fmt.Errorf("the daemon refused: %s", reply.Error)
 	}
-	next, _ = br.ReadBytes('\n')
 	return reply, next, true, nil
 }
 

@@ -46,6 +46,26 @@ func daemonPIDs(t *testing.T, env routerEnv) []int {
 	return pids
 }
 
+// killDaemon kill -9s a daemon and waits until it is reaped. Not waitGone:
+// the thread group leader turns zombie while the other threads still hold
+// the descriptors, and a call then could reach the dying daemon (and get
+// the restart error, as a call in flight does). The relay reaps the daemon
+// it started once every thread is gone.
+func killDaemon(t *testing.T, pid int) {
+	t.Helper()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the killed daemon was not reaped within 5 s")
+		}
+	}
+}
+
 func statusJSON(t *testing.T, env routerEnv) map[string]any {
 	t.Helper()
 	cmd := exec.Command(binary, "status", "--json")
@@ -104,21 +124,7 @@ func TestDaemonKilledMidSession(t *testing.T) {
 	if len(pids) != 1 {
 		t.Fatalf("daemons: %v", pids)
 	}
-	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	// Not waitGone: the thread group leader turns zombie while the other
-	// threads still hold the descriptors, and a call then could reach the
-	// dying daemon (and get the restart error, as a call in flight does).
-	// The relay reaps the daemon it started once every thread is gone.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pids[0])); err != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the killed daemon was not reaped within 5 s")
-		}
-	}
+	killDaemon(t, pids[0])
 	var after projectInfo
 	if res := s.call("get_project_info", nil, &after); res.IsError || after.Root != before.Root {
 		t.Fatalf("call after the daemon was killed: %s", resultText(res))
@@ -286,17 +292,7 @@ func TestDaemonAdoptsLiveInstances(t *testing.T) {
 	}
 	// Let the registry write (coalesced, at most once a second) land.
 	time.Sleep(1200 * time.Millisecond)
-	if err := syscall.Kill(daemons[0], syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", daemons[0])); err != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the killed daemon was not reaped within 5 s")
-		}
-	}
+	killDaemon(t, daemons[0])
 	var after projectInfo
 	if res := s.call("get_project_info", nil, &after); res.IsError || after.Root != info.Root {
 		t.Fatalf("call after the daemon was killed: %s", resultText(res))

@@ -224,7 +224,24 @@ type instancesReport struct {
 		Socket   string `json:"socket"`
 		Calls    int64  `json:"calls"`
 		Restarts int    `json:"restarts"`
+		Index    *struct {
+			Index         string `json:"index"`
+			Checked       bool   `json:"checked"`
+			Files         int    `json:"files"`
+			Reread        int    `json:"reread"`
+			SnapshotError string `json:"snapshot_error"`
+		} `json:"index"`
+		Snapshot *snapshotState `json:"snapshot"`
 	} `json:"instances"`
+	Snapshots []snapshotState `json:"snapshots"`
+}
+
+// snapshotState is one kept snapshot, as debug_instances and status show it.
+type snapshotState struct {
+	Root  string  `json:"root"`
+	Size  int64   `json:"size"`
+	Files int     `json:"files"`
+	Age   float64 `json:"age_seconds"`
 }
 
 func (s *session) instances() instancesReport {

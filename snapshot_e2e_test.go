@@ -14,46 +14,12 @@ import (
 	"github.com/godot-mcp-router/godot-mcp-router/store"
 )
 
-// snapshotReport is the part of debug_instances about snapshots.
-type snapshotReport struct {
-	Instances []struct {
-		Root     string `json:"root"`
-		PID      int    `json:"pid"`
-		Restarts int    `json:"restarts"`
-		Index    *struct {
-			Index         string `json:"index"`
-			Checked       bool   `json:"checked"`
-			Files         int    `json:"files"`
-			Reread        int    `json:"reread"`
-			SnapshotError string `json:"snapshot_error"`
-		} `json:"index"`
-		Snapshot *struct {
-			Size int64 `json:"size"`
-		} `json:"snapshot"`
-	} `json:"instances"`
-	Snapshots []struct {
-		Root  string  `json:"root"`
-		Size  int64   `json:"size"`
-		Files int     `json:"files"`
-		Age   float64 `json:"age_seconds"`
-	} `json:"snapshots"`
-}
-
-func (s *session) snapshots() snapshotReport {
-	s.t.Helper()
-	var rep snapshotReport
-	if res := s.call("debug_instances", nil, &rep); res.IsError {
-		s.t.Fatalf("debug_instances: %s", resultText(res))
-	}
-	return rep
-}
-
 // waitSnapshot waits until the router keeps a snapshot of root.
-func (s *session) waitSnapshot(root string) snapshotReport {
+func (s *session) waitSnapshot(root string) instancesReport {
 	s.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		rep := s.snapshots()
+		rep := s.instances()
 		for _, sn := range rep.Snapshots {
 			if sn.Root == root && sn.Size > 0 {
 				return rep
@@ -113,11 +79,11 @@ func copyProject(t *testing.T, rel string) string {
 // instanceOf returns the instance of root as debug_instances shows it,
 // once its index report is final (a restored index reports its check
 // against the files on the control connection, just after the first call).
-func (s *session) instanceOf(root string) (pid int, rep snapshotReport) {
+func (s *session) instanceOf(root string) (pid int, rep instancesReport) {
 	s.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		rep = s.snapshots()
+		rep = s.instances()
 		for _, in := range rep.Instances {
 			if in.Root == root && (in.Index == nil || in.Index.Checked || time.Now().After(deadline)) {
 				return in.PID, rep
@@ -198,7 +164,7 @@ func TestSnapshotOnShutdownAndIdleStop(t *testing.T) {
 	env.extra = append(env.extra, "GODOT_MCP_ROUTER_SNAPSHOT_DELAY=1h")
 	s := startRouter(t, env, root)
 	before := s.answers()
-	if rep := s.snapshots(); len(rep.Snapshots) != 0 {
+	if rep := s.instances(); len(rep.Snapshots) != 0 {
 		t.Fatalf("snapshots before any stop: %+v", rep.Snapshots)
 	}
 	// stdin EOF: the router stops its instances, asking each for a
@@ -267,13 +233,8 @@ func TestCorruptSnapshot(t *testing.T) {
 		t.Fatalf("status: %v", err)
 	}
 	var status struct {
-		Held      bool `json:"held_by_router"`
-		Snapshots []struct {
-			Root  string  `json:"root"`
-			Size  int64   `json:"size"`
-			Files int     `json:"files"`
-			Age   float64 `json:"age_seconds"`
-		} `json:"snapshots"`
+		Held      bool            `json:"held_by_router"`
+		Snapshots []snapshotState `json:"snapshots"`
 	}
 	if err := json.Unmarshal(outb, &status); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, outb)

@@ -35,7 +35,7 @@ const MaxSnapshot = 512 << 20
 // StartReport says how the instance's index came to be; it follows "ready"
 // on the control connection and debug_instances shows it.
 type StartReport struct {
-	Index         string  `json:"index"`                    // "snapshot" (restored) or "scan" (built from the files)
+	Index         string  `json:"index"`                    // "snapshot" (restored), "scan" (built from the files), or "adopted" (by a later router; not known)
 	Files         int     `json:"files"`                    // files indexed
 	Checked       bool    `json:"checked"`                  // a restored index has been checked against the files (by the first call)
 	Reread        int     `json:"reread"`                   // after a restore: files the check read again because they changed or are new

@@ -21,15 +21,17 @@ import (
 const adoptTimeout = 2 * time.Second
 
 // AdoptLive takes over the live instances an earlier router left in the
-// registry (it crashed; they wait out their grace period for a new router):
-// an instance is adopted only when its pid runs with the recorded start
-// time and it accepts the recorded nonce on its socket. Nothing is ever
+// registry (it crashed; they wait out their grace period for a new router),
+// as Registry.Reconcile returns them (pid running with the recorded start
+// time): one is adopted only when it accepts the recorded nonce on its
+// socket and answers with that pid. Nothing is ever
 // signalled on the registry's word alone: an instance that cannot be
 // proven is left to exit by itself when its grace period ends.
 func (p *Pool) AdoptLive(recs []store.Instance) (adopted int) {
 	for _, rec := range recs {
-		if rec.Nonce == "" || rec.PID <= 0 || rec.Socket == "" || rec.Status == StatusStopped ||
-			!processMatches(rec.PID, rec.StartTime) {
+		// Reconcile checked the pid and start time; the socket and the
+		// nonce are checked here.
+		if rec.Nonce == "" || rec.Socket == "" {
 			continue
 		}
 		if err := p.adopt(rec); err != nil {

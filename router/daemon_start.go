@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -39,12 +40,12 @@ func DialDaemon(paths DaemonPaths, start func() (exited <-chan struct{}, err err
 		return nil, fmt.Errorf("waiting to start the daemon: %w", err)
 	}
 	defer unlock()
-	if reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()}); err == nil && reply.PID != 0 {
+	if reply, err := probe(paths); err == nil && reply.PID != 0 {
 		if !older(reply) {
 			// Another client started it meanwhile, or it is as new.
 			return net.Dial("unix", paths.Socket)
 		}
-		if _, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "stop", Build: BuildStamp()}); err != nil {
+		if _, _, err := AskDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "stop", Build: BuildStamp()}); err != nil {
 			return nil, fmt.Errorf("asking the older daemon (pid %d) to stop: %w", reply.PID, err)
 		}
 		// It stops listening at once and releases its lock once its
@@ -66,7 +67,7 @@ func DialDaemon(paths DaemonPaths, start func() (exited <-chan struct{}, err err
 			return nil, fmt.Errorf("the daemon exited at start; see its log (daemon.log in the state folder's logs)")
 		default:
 		}
-		if reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()}); err == nil && !older(reply) {
+		if reply, err := probe(paths); err == nil && !older(reply) {
 			return net.Dial("unix", paths.Socket)
 		} else if err != nil {
 			last = err
@@ -79,7 +80,7 @@ func DialDaemon(paths DaemonPaths, start func() (exited <-chan struct{}, err err
 // dialCurrent connects to the running daemon unless there is none or it is
 // older than this build.
 func dialCurrent(paths DaemonPaths) (net.Conn, bool) {
-	reply, err := askDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()})
+	reply, err := probe(paths)
 	if err != nil || reply.PID == 0 || older(reply) {
 		return nil, false
 	}
@@ -112,24 +113,41 @@ var BuildStamp = sync.OnceValue(func() int64 {
 	return st.ModTime().UnixNano()
 })
 
-// askDaemon sends one hello and reads the reply.
-func askDaemon(socket string, h Hello) (HelloReply, error) {
-	var reply HelloReply
+// AskDaemon sends one hello on a new connection to the daemon's socket and
+// reads the reply, and for op "status" the report line after it. An error
+// that wraps ErrNoDaemon means nothing answers on the socket; a refusal is
+// a reply with OK false, not an error.
+func AskDaemon(socket string, h Hello) (reply HelloReply, next []byte, err error) {
 	c, err := net.DialTimeout("unix", socket, time.Second)
 	if err != nil {
-		return reply, err
+		return reply, nil, fmt.Errorf("%w: %w", ErrNoDaemon, err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	b, _ := json.Marshal(h)
 	if _, err := c.Write(append(b, '\n')); err != nil {
-		return reply, err
+		return reply, nil, err
 	}
-	line, err := bufio.NewReaderSize(c, maxHello).ReadSlice('\n')
+	br := bufio.NewReaderSize(c, maxHello)
+	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return reply, err
+		return reply, nil, fmt.Errorf("reading the daemon's answer: %w", err)
 	}
-	return reply, json.Unmarshal(line, &reply)
+	if err := json.Unmarshal(line, &reply); err != nil {
+		return reply, nil, fmt.Errorf("the daemon's answer %q: %w", clipText(string(line), 200), err)
+	}
+	if h.Op == "status" && reply.OK {
+		if next, err = io.ReadAll(io.LimitReader(br, 4<<20)); err != nil {
+			return reply, nil, fmt.Errorf("reading the daemon's status: %w", err)
+		}
+	}
+	return reply, next, nil
+}
+
+// probe asks the daemon on paths who it is.
+func probe(paths DaemonPaths) (HelloReply, error) {
+	reply, _, err := AskDaemon(paths.Socket, Hello{Relay: RelayProtocol, Op: "version", Build: BuildStamp()})
+	return reply, err
 }
 
 // ErrLockHeld is LockFile's report that another process holds the lock

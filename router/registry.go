@@ -116,22 +116,24 @@ func (r *Registry) Close() error {
 
 // Reconcile re-checks records left by earlier routers: an entry whose
 // process is gone (or whose pid now belongs to another process) is marked
-// stopped and its socket removed. Live entries belong to another router and
-// are left alone; nothing is ever signalled on the registry's word.
-func (r *Registry) Reconcile() {
+// stopped and its socket removed. Live entries are left alone and returned
+// (Pool.AdoptLive may take them over); nothing is ever signalled on the
+// registry's word.
+func (r *Registry) Reconcile() (live []store.Instance) {
 	if r == nil || r.st == nil {
-		return
+		return nil
 	}
 	recs, err := r.st.Instances()
 	if err != nil {
 		r.log.Warn("reading instance registry", "err", err)
-		return
+		return nil
 	}
 	for _, in := range recs {
 		if in.Status == StatusStopped || in.Status == StatusError && in.PID == 0 {
 			continue
 		}
 		if processMatches(in.PID, in.StartTime) {
+			live = append(live, in)
 			continue
 		}
 		in.Status = StatusStopped
@@ -142,6 +144,7 @@ func (r *Registry) Reconcile() {
 			r.log.Warn("updating instance registry", "root", in.Key, "err", err)
 		}
 	}
+	return live
 }
 
 // processMatches reports whether pid runs and is the process that started at

@@ -83,14 +83,9 @@ func New(st *store.Store, opts Options) (*Router, error) {
 	r.pool = pool
 	// Records left by a router that died are re-checked before this one
 	// spawns anything, so a stale record never touches a new instance.
-	r.reg.Reconcile()
-	if st != nil {
-		// Instances of a router that crashed wait out a grace period
-		// for a new one: take over those that prove who they are.
-		if recs, err := st.Instances(); err == nil {
-			r.pool.AdoptLive(recs)
-		}
-	}
+	// Instances of a router that crashed wait out a grace period for a
+	// new one: take over those that prove who they are.
+	r.pool.AdoptLive(r.reg.Reconcile())
 	r.bg.Go(r.snaps.Prune)
 
 	r.mcp = server.NewMCPServer("godot-mcp-router", opts.Version,
