@@ -102,7 +102,7 @@ func runRelay(rf *routerFlags, log *slog.Logger, in io.Reader, out io.Writer) er
 	return router.Relay(ctx, in, out, router.RelayOptions{
 		Dial: dial,
 		Hello: router.Hello{Relay: router.RelayProtocol, Op: "session", Version: version, Build: router.BuildStamp(),
-			WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")},
+			WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR"), ProjectsPath: projectsPath()},
 		Logger: log,
 	})
 }

@@ -24,6 +24,8 @@ func runInstance(args []string) error {
 	grace := fs.Duration("orphan-grace", instance.DefaultOrphanGrace, "how long to outlive the router")
 	snapshotFD := fs.Int("snapshot-fd", 0, "descriptor to read a snapshot of the index from, until EOF (0: none)")
 	snapshotDelay := fs.Duration("snapshot-delay", instance.DefaultSnapshotDelay, "how long the index must stay unchanged before a snapshot is sent to the router")
+	watch := fs.Bool("watch", true, "follow the project's files with a watcher (false: check them before each call)")
+	maxWatches := fs.Int("max-watches", instance.DefaultMaxWatches, "most folders watched; past it the files are checked before each call")
 	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,7 +49,7 @@ func runInstance(args []string) error {
 		Socket:        *socket,
 		OrphanGrace:   *grace,
 		SnapshotDelay: *snapshotDelay,
-		Options:       instance.Options{Logger: log, Version: version},
+		Options:       instance.Options{Logger: log, Version: version, NoWatch: !*watch, MaxWatches: *maxWatches},
 	}
 	if *snapshotFD > 0 {
 		// The router writes the snapshot and closes its end; a snapshot

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,8 @@ type routerFlags struct {
 	logFile, logLevel          string
 	snapCap                    int64
 	runtimeDir                 string
+	watch                      bool
+	watchDepth, maxWatches     int64
 }
 
 func addRouterFlags(fs *flag.FlagSet) *routerFlags {
@@ -41,6 +44,12 @@ func addRouterFlags(fs *flag.FlagSet) *routerFlags {
 		"how long an instance's index must stay unchanged before its snapshot is saved (env GODOT_MCP_ROUTER_SNAPSHOT_DELAY)")
 	fs.Int64Var(&f.snapCap, "snapshot-cap-mb", envInt("GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB", 256),
 		"most megabytes of index snapshots kept in the state file; least recently used go first (env GODOT_MCP_ROUTER_SNAPSHOT_CAP_MB)")
+	fs.BoolVar(&f.watch, "watch", envBool("GODOT_MCP_ROUTER_WATCH", true),
+		"watch project folders for changes (env GODOT_MCP_ROUTER_WATCH=0 turns it off: the files are checked before each call and folders scanned when named)")
+	fs.Int64Var(&f.watchDepth, "watch-depth", envInt("GODOT_MCP_ROUTER_WATCH_DEPTH", 4),
+		"how many folder levels below a session's folder and each GODOT_PROJECTS_PATH folder are watched for projects (env GODOT_MCP_ROUTER_WATCH_DEPTH)")
+	fs.Int64Var(&f.maxWatches, "max-watches", envInt("GODOT_MCP_ROUTER_MAX_WATCHES", 8192),
+		"most file watches the router, and each instance, may hold; past it they fall back to checking the files (env GODOT_MCP_ROUTER_MAX_WATCHES)")
 	fs.StringVar(&f.runtimeDir, "runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
 		"folder for sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
 	return f
@@ -63,6 +72,9 @@ func (f *routerFlags) daemonArgs(runtimeDir string) []string {
 		"--snapshot-delay", f.snapDelay.String(),
 		"--snapshot-cap-mb", strconv.FormatInt(f.snapCap, 10),
 		"--log-level", f.logLevel,
+		"--watch=" + strconv.FormatBool(f.watch),
+		"--watch-depth", strconv.FormatInt(f.watchDepth, 10),
+		"--max-watches", strconv.FormatInt(f.maxWatches, 10),
 	}
 }
 
@@ -71,6 +83,12 @@ func (f *routerFlags) daemonArgs(runtimeDir string) []string {
 func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *router.Router, closeAll func(), err error) {
 	if f.snapCap < 1 || f.snapCap > 1<<20 {
 		return nil, nil, fmt.Errorf("--snapshot-cap-mb must be between 1 and %d, got %d", 1<<20, f.snapCap)
+	}
+	if f.watchDepth < 0 || f.watchDepth > 32 {
+		return nil, nil, fmt.Errorf("--watch-depth must be between 0 and 32, got %d", f.watchDepth)
+	}
+	if f.maxWatches < 1 || f.maxWatches > 1<<24 {
+		return nil, nil, fmt.Errorf("--max-watches must be between 1 and %d, got %d", 1<<24, f.maxWatches)
 	}
 	st, problem := openStore(log, f.snapCap<<20, storeWait)
 	stateDir := ""
@@ -81,6 +99,12 @@ func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *
 		Logger:       log,
 		Version:      version,
 		StoreProblem: problem,
+		ProjectsPath: projectsPath(),
+		Projects: router.ProjectsOptions{
+			Depth:      int(f.watchDepth),
+			MaxWatches: int(f.maxWatches),
+			NoWatch:    !f.watch,
+		},
 		Pool: router.PoolOptions{
 			RuntimeDir:  f.runtimeDir,
 			LogDir:      logDirFor(stateDir),
@@ -88,6 +112,8 @@ func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *
 			IdleCheck:   f.idleCheck,
 
 			SnapshotDelay: f.snapDelay,
+			NoWatch:       !f.watch,
+			MaxWatches:    int(f.maxWatches),
 		},
 	})
 	if err != nil {
@@ -155,7 +181,7 @@ func runServe(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	wd, _ := os.Getwd()
-	env := router.Env{WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR")}
+	env := router.Env{WorkDir: wd, ProjectDir: os.Getenv("CLAUDE_PROJECT_DIR"), ProjectsPath: projectsPath()}
 	log.Info("serving MCP on stdio", "version", version, "pid", os.Getpid(), "workdir", wd)
 
 	served := make(chan error, 1)
@@ -273,4 +299,16 @@ func pollable(fd int, name string, fallback *os.File) *os.File {
 		return fallback
 	}
 	return os.NewFile(uintptr(fd), name)
+}
+
+// projectsPath is GODOT_PROJECTS_PATH: folders holding Godot projects,
+// separated as PATH is.
+func projectsPath() []string {
+	var out []string
+	for _, p := range filepath.SplitList(os.Getenv("GODOT_PROJECTS_PATH")) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

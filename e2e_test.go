@@ -309,7 +309,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("tool name %s is too long for Claude Code", tool.Name)
 		}
 	}
-	for _, name := range []string{"ping", "debug_detection", "debug_instances", "get_project_info", "get_source_file"} {
+	for _, name := range []string{"ping", "debug_detection", "debug_instances", "list_projects", "list_versions", "get_project_info", "get_source_file"} {
 		if _, ok := byName[name]; !ok {
 			t.Fatalf("tools/list lacks %s (has %v)", name, byName)
 		}

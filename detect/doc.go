@@ -70,4 +70,23 @@
 // known project matches (or the matches no longer exist on disk) are the
 // session's folders scanned for it. A slug with several versions is chosen
 // by the rule with medium confidence.
+//
+// # Watching
+//
+// A Watcher watches trees of folders on top of fsnotify, which watches
+// single folders: it places one inotify watch per folder, as Mode and the
+// depth allow, and a folder created or moved in is watched, with its
+// subtree, before its Dir Change is visible, so a consumer that reads it
+// then misses nothing. Its own map of watched folders is the truth:
+// fsnotify drops a watch itself when its folder is deleted or moved, and
+// keeps the old paths for the watches below a moved folder, so those are
+// dropped by path prefix and placed again under the new path. The event
+// loop never waits for the consumer; it records changes for Take and
+// signals Ready. When the kernel queue overflows, the Watcher drops every
+// watch, places them again, then reports Lost; past MaxWatches or the OS's
+// limit it stays Degraded and the consumer checks the disk itself. A tree
+// whose root is removed stays registered but unwatched: AddTree must be
+// called again when the folder comes back. Symlinked folders are not
+// followed, and a marker (WatchOptions.Markers) inside a skipped folder is
+// not seen.
 package detect

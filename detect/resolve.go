@@ -20,6 +20,12 @@ type Request struct {
 	Known         []Project            // the caller's catalog: for id lookups and for error messages
 	LastUsed      map[string]time.Time // Root -> when a call last used it, for the rule
 	Scan          ScanOptions          // bounds for scanning below a folder; zero means the defaults
+	// Below, when set, answers for a folder that is not inside a project
+	// which projects lie below it within depth levels, from a catalog kept
+	// current by a watcher, instead of a scan of the disk. ok false means
+	// the catalog does not cover that folder to that depth (or is not
+	// trusted now): the folder is scanned.
+	Below func(dir string, depth int) (projects []Project, problems map[string]string, ok bool)
 }
 
 // Where a Decision came from.
@@ -107,7 +113,7 @@ func (r *resolver) look(label, dir string) (cands []candidate, unsupported []Pro
 		return []candidate{{p: p, from: real, levels: levels, loadErr: err}}, nil
 	}
 	opts := r.req.Scan.withDefaults()
-	found, err := scan(real, opts)
+	found, err := r.below(real, opts)
 	for _, f := range found {
 		if !f.p.Supported {
 			unsupported = append(unsupported, f.p)
@@ -126,6 +132,25 @@ func (r *resolver) look(label, dir string) (cands []candidate, unsupported []Pro
 		r.looked = append(r.looked, note)
 	}
 	return cands, unsupported
+}
+
+// below is scan(dir), answered from the catalog when Request.Below covers
+// the folder.
+func (r *resolver) below(dir string, opts ScanOptions) ([]scanned, error) {
+	if r.req.Below != nil {
+		if ps, problems, ok := r.req.Below(dir, opts.MaxDepth); ok {
+			found := make([]scanned, len(ps))
+			for i, p := range ps {
+				found[i].p = p
+				if msg := problems[p.Root]; msg != "" {
+					found[i].err = errors.New(msg)
+				}
+			}
+			slices.SortFunc(found, func(a, b scanned) int { return compareProjects(a.p, b.p) })
+			return found, nil
+		}
+	}
+	return scan(dir, opts)
 }
 
 // fromFolders resolves from the folders of one source. ok is false when

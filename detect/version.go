@@ -72,3 +72,7 @@ func isNumeric(s string) bool {
 	}
 	return true
 }
+
+// CompareVersions orders two project versions the way detection does
+// (see compareVersions); list_versions sorts by it.
+func CompareVersions(a, b string) int { return compareVersions(a, b) }

@@ -2,17 +2,21 @@ package instance
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
 )
 
-// projectIndex keeps the instance's index current. Until the file watcher
-// arrives, every call checks the tree (one walk, one lstat per file, no
-// reads) through index.Update, which returns the same index when nothing
-// changed and re-reads only what did otherwise.
+// projectIndex keeps the instance's index current. With a watcher (see
+// watch.go) a call applies the changes it reported, reading only those
+// paths (index.UpdatePaths), and touches no file when there are none.
+// Without one, or after events were lost, a call checks the whole tree
+// (one walk, one stat per file, no reads) through index.UpdateFrom, which
+// returns the same index when nothing changed and re-reads only what did.
 type projectIndex struct {
 	root string
+	log  *slog.Logger
 
 	mu   sync.Mutex // guards the fields below; held during an update so calls wait for it
 	ix   *index.Index
@@ -25,10 +29,20 @@ type projectIndex struct {
 	// told how the first check against the disk went.
 	restoring func() (*index.Index, error)
 	onChecked func(ix *index.Index, reread int, restoreErr error)
+
+	// Following the files (watch.go).
+	w           changeSource    // nil: every call checks the whole tree
+	dirty       map[string]bool // absolute paths changed since the last update
+	full        bool            // the next update checks the whole tree (events were lost)
+	watchRep    WatchReport
+	reportWatch func(WatchReport) // told when watchRep changes; nil: nobody
 }
 
-func newProjectIndex(root string) *projectIndex {
-	return &projectIndex{root: root, changed: make(chan struct{}, 1)}
+func newProjectIndex(root string, log *slog.Logger) *projectIndex {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &projectIndex{root: root, log: log, changed: make(chan struct{}, 1), dirty: map[string]bool{}}
 }
 
 // current returns an index that matches the disk.
@@ -50,17 +64,39 @@ func (p *projectIndex) update() (ix *index.Index, checked func(), err error) {
 	restoring := p.restoring
 	var restored *index.Index
 	var restoreErr error
-	ix, err = index.UpdateFrom(p.root, func() *index.Index {
-		if restoring != nil {
-			// The decoding started at New has had the walk's time.
-			restored, restoreErr = restoring()
-			p.ix = restored
+	p.drain()
+	switch {
+	case p.w != nil && !p.full && restoring == nil && p.ix != nil:
+		// Following events: only what the watcher reported is looked at.
+		if len(p.dirty) == 0 && !p.ix.OutsideChanged() {
+			return p.ix, nil, nil
 		}
-		return p.ix
-	})
-	if err != nil {
-		// A restore still pending is tried again by the next call.
-		return nil, nil, fmt.Errorf("indexing the project: %w", err)
+		changed := p.changedPaths()
+		ix, err = index.UpdatePaths(p.root, p.ix, changed)
+		if err != nil {
+			// The next call checks the whole tree.
+			p.full = true
+			return nil, nil, fmt.Errorf("indexing the project: %w", err)
+		}
+		if ix != p.ix {
+			p.watchRep.Updates++
+		}
+	default:
+		ix, err = index.UpdateFrom(p.root, func() *index.Index {
+			if restoring != nil {
+				// The decoding started at New has had the walk's time.
+				restored, restoreErr = restoring()
+				p.ix = restored
+			}
+			return p.ix
+		})
+		if err != nil {
+			// A restore still pending is tried again by the next call.
+			return nil, nil, fmt.Errorf("indexing the project: %w", err)
+		}
+		// The walk saw every change made before it began.
+		p.full = false
+		clear(p.dirty)
 	}
 	if restoring != nil {
 		p.restoring = nil

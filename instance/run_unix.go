@@ -107,6 +107,12 @@ func Run(ctx context.Context, cfg Config) error {
 				log.Warn("reporting the index check to the router", "err", err)
 			}
 		}
+		srv.onWatch = func(rep WatchReport) {
+			b, _ := json.Marshal(rep)
+			if err := ctl.line("watch " + string(b) + "\n"); err != nil {
+				log.Debug("reporting the file watch to the router", "err", err)
+			}
+		}
 		srv.startMu.Unlock()
 		ready.Store(srv)
 		watcher.Go(func() { srv.pushSnapshots(ctl, cfg.SnapshotDelay, finished) })

@@ -31,6 +31,10 @@ type Options struct {
 	// (index.Snapshot), or nil. New restores it instead of reading every
 	// file; one it cannot use is logged and ignored.
 	Snapshot []byte
+	// NoWatch makes Serve leave the files unwatched: every call checks the
+	// tree. MaxWatches bounds the watches (0: DefaultMaxWatches).
+	NoWatch    bool
+	MaxWatches int
 }
 
 // Server serves the Godot tools of one project.
@@ -47,6 +51,10 @@ type Server struct {
 	restoreStart time.Time  // when New began restoring a snapshot
 	started      StartReport
 	onChecked    func(StartReport) // told when the first check after a restore ends
+	onWatch      func(WatchReport) // told when the way the files are followed changes
+
+	noWatch    bool
+	maxWatches int
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -87,7 +95,11 @@ func New(root string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("project %s: %w", real, detect.ErrUnsupported)
 	}
 
-	s := &Server{root: real, project: proj, log: opts.Logger, index: newProjectIndex(real)}
+	s := &Server{root: real, project: proj, log: opts.Logger, index: newProjectIndex(real, opts.Logger),
+		noWatch: opts.NoWatch, maxWatches: opts.MaxWatches}
+	if s.maxWatches <= 0 {
+		s.maxWatches = DefaultMaxWatches
+	}
 	s.started = s.indexAtStart(opts.Snapshot)
 	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
 		server.WithToolCapabilities(false),
@@ -173,6 +185,19 @@ func (s *Server) checked(ix *index.Index, reread int, restoreErr error) {
 	}
 }
 
+// watchChanged passes a new WatchReport on to the router.
+func (s *Server) watchChanged(rep WatchReport) {
+	s.startMu.Lock()
+	tell := s.onWatch
+	s.startMu.Unlock()
+	if tell != nil {
+		tell(rep)
+	}
+}
+
+// Watching says how the index follows the files.
+func (s *Server) Watching() WatchReport { return s.index.Watch() }
+
 // Started says how the index was made at start.
 func (s *Server) Started() StartReport {
 	s.startMu.Lock()
@@ -189,8 +214,18 @@ func (s *Server) MCP() *server.MCPServer { return s.mcp }
 
 // Serve accepts connections on ln and serves each as its own MCP session
 // until ctx ends; then it closes ln and every connection and waits for their
-// handlers.
+// handlers. While it serves, the project's files are watched (unless
+// Options.NoWatch).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if !s.noWatch {
+		stopWatch := make(chan struct{})
+		var watching sync.WaitGroup
+		watching.Go(func() { s.index.watch(s.maxWatches, stopWatch, s.watchChanged) })
+		defer func() {
+			close(stopWatch)
+			watching.Wait()
+		}()
+	}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex // guards conns

@@ -23,6 +23,9 @@ import (
 func readFrame(t *testing.T, br *bufio.Reader) (kind string, data []byte) {
 	t.Helper()
 	line, err := br.ReadString('\n')
+	for err == nil && strings.HasPrefix(line, "watch ") {
+		line, err = br.ReadString('\n') // how the files are followed: not a frame
+	}
 	if err != nil {
 		t.Fatalf("control: %v", err)
 	}
@@ -166,7 +169,7 @@ func TestRestoreFailsLate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProjectIndex(root)
+	p := newProjectIndex(root, nil)
 	var gotErr error
 	var gotReread = -1
 	p.restore(root, buildID(), snap, func(_ *index.Index, reread int, err error) { gotReread, gotErr = reread, err })

@@ -53,6 +53,8 @@ func (r *Router) catalog() []server.ServerTool {
 		{Tool: pingTool(), Handler: r.ping},
 		{Tool: detectionTool(), Handler: r.debugDetection},
 		{Tool: instancesTool(), Handler: r.debugInstances},
+		{Tool: listProjectsTool(), Handler: r.listProjects},
+		{Tool: listVersionsTool(), Handler: r.listVersions},
 	}
 	for _, def := range instance.Tools() {
 		ft := forwarded{name: def.Name, readOnly: def.Annotations.ReadOnlyHint != nil && *def.Annotations.ReadOnlyHint}

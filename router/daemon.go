@@ -189,7 +189,7 @@ func (r *Router) serveRelay(ctx context.Context, c net.Conn, stop func()) {
 			return
 		}
 		r.log.Info("session started", "workdir", h.WorkDir, "relay_version", h.Version)
-		err := r.ServeSession(ctx, br, c, Env{WorkDir: h.WorkDir, ProjectDir: h.ProjectDir})
+		err := r.ServeSession(ctx, br, c, Env{WorkDir: h.WorkDir, ProjectDir: h.ProjectDir, ProjectsPath: h.ProjectsPath})
 		if err != nil && ctx.Err() == nil {
 			r.log.Info("session ended", "err", err)
 		}

@@ -54,6 +54,11 @@ type PoolOptions struct {
 	// SnapshotWait bounds the wait for a last snapshot before an instance
 	// is stopped (idle stop, Close); 0 = 3 s.
 	SnapshotWait time.Duration
+	// NoWatch has instances check the files before each call instead of
+	// watching them; MaxWatches bounds each instance's watches (0: the
+	// instance's default).
+	NoWatch    bool
+	MaxWatches int
 }
 
 // Pool keeps one instance process per project root: spawned on the first call
@@ -195,6 +200,8 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 
 				snapshots:     p.opts.Snapshots,
 				snapshotDelay: p.opts.SnapshotDelay,
+				noWatch:       p.opts.NoWatch,
+				maxWatches:    p.opts.MaxWatches,
 			}
 			p.wg.Go(func() {
 				proc.start(cfg, &p.wg)
@@ -445,6 +452,9 @@ type InstanceInfo struct {
 	// Index says how the current process made its index: restored from a
 	// snapshot or built from the files.
 	Index *instance.StartReport `json:"index,omitempty"`
+	// Watch says how the instance follows its files: events from a
+	// watcher, or a check before each call.
+	Watch *instance.WatchReport `json:"watch,omitempty"`
 	// Snapshot is the project's kept snapshot, if any (debug_instances
 	// fills it in).
 	Snapshot *SnapshotState `json:"snapshot,omitempty"`
@@ -552,6 +562,7 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		in.Status = StatusReady
 		rep := proc.startReport()
 		in.Index = &rep
+		in.Watch = proc.watchReport()
 		in.StartedAt = proc.startedAt
 		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()
 		last := inst.lastActivity

@@ -56,6 +56,15 @@ func (p *process) readControl(snapshots *Snapshots, log *slog.Logger) {
 			p.reportMu.Lock()
 			p.report = rep
 			p.reportMu.Unlock()
+		case "watch":
+			var rep instance.WatchReport
+			if err := json.Unmarshal([]byte(rest), &rep); err != nil {
+				malformed("watch report", line)
+				return
+			}
+			p.reportMu.Lock()
+			p.watch = &rep
+			p.reportMu.Unlock()
 		case "push", "reply":
 			n, err := strconv.Atoi(rest)
 			if err != nil || n <= 0 || n > instance.MaxSnapshot {

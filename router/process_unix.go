@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,8 +49,9 @@ type process struct {
 	conn      net.Conn   // the MCP connection to the instance socket
 	client    *rpcClient // MCP over conn
 	reportMu  sync.Mutex
-	report    instance.StartReport // guarded by reportMu once ready
-	restoring int                  // bytes of snapshot handed to the process at spawn
+	report    instance.StartReport  // guarded by reportMu once ready
+	watch     *instance.WatchReport // guarded by reportMu; nil until the instance says
+	restoring int                   // bytes of snapshot handed to the process at spawn
 
 	// Snapshot requests: one at a time (reqMu); the control reader hands
 	// the answer to reply.
@@ -88,6 +90,8 @@ type spawnConfig struct {
 	// default).
 	snapshots     *Snapshots
 	snapshotDelay time.Duration
+	noWatch       bool // the instance checks the files before each call instead of watching
+	maxWatches    int  // the instance's watch budget; 0: its default
 }
 
 // start launches the instance, waits for its readiness line, connects to its
@@ -142,6 +146,12 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	}
 	if cfg.snapshotDelay > 0 {
 		args = append(args, "--snapshot-delay", cfg.snapshotDelay.String())
+	}
+	if cfg.noWatch {
+		args = append(args, "--watch=false")
+	}
+	if cfg.maxWatches > 0 {
+		args = append(args, "--max-watches", strconv.Itoa(cfg.maxWatches))
 	}
 	extra := []*os.File{theirs}
 	snapshot := cfg.snapshots.Load(p.root)
@@ -257,6 +267,14 @@ func (p *process) awaitReady(deadline time.Time) error {
 		}
 		return fmt.Errorf("instance exited during start (%s); log tail: %s", p.exitStatus(), logTail(p.logPath, 5))
 	}
+}
+
+// watchReport says how the process follows its files; nil when it has not
+// said.
+func (p *process) watchReport() *instance.WatchReport {
+	p.reportMu.Lock()
+	defer p.reportMu.Unlock()
+	return p.watch
 }
 
 // startReport says how the process made its index.

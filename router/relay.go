@@ -30,12 +30,14 @@ const RelayProtocol = 1
 // Hello is the first line a relay (or the status and stop commands) sends on
 // a daemon connection.
 type Hello struct {
-	Relay      int    `json:"relay"`           // RelayProtocol
-	Op         string `json:"op"`              // "session", "status", "stop"
-	Version    string `json:"version"`         // the sender's build version
-	WorkDir    string `json:"workdir"`         // the client's working directory
-	ProjectDir string `json:"project_dir"`     // the client's CLAUDE_PROJECT_DIR, if set
-	Build      int64  `json:"build,omitempty"` // the sender's BuildStamp
+	Relay      int    `json:"relay"`       // RelayProtocol
+	Op         string `json:"op"`          // "session", "status", "stop"
+	Version    string `json:"version"`     // the sender's build version
+	WorkDir    string `json:"workdir"`     // the client's working directory
+	ProjectDir string `json:"project_dir"` // the client's CLAUDE_PROJECT_DIR, if set
+	// ProjectsPath is the client's GODOT_PROJECTS_PATH, split.
+	ProjectsPath []string `json:"projects_path,omitempty"`
+	Build        int64    `json:"build,omitempty"` // the sender's BuildStamp
 }
 
 // HelloReply is the daemon's one-line answer to a Hello.

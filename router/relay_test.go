@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -369,10 +370,10 @@ func decodeAnswer(t *testing.T, line string) rpcAnswer {
 
 func TestRelayPassesLinesUnchanged(t *testing.T) {
 	d := newFakeDaemon(t)
-	rc := startRelay(t, d, RelayOptions{Hello: Hello{Version: "v9", WorkDir: "/w", ProjectDir: "/p"}})
+	rc := startRelay(t, d, RelayOptions{Hello: Hello{Version: "v9", WorkDir: "/w", ProjectDir: "/p", ProjectsPath: []string{"/a", "/b"}}})
 	handshake(t, rc)
 	fc := d.conn(t, 0)
-	if want := (Hello{Relay: RelayProtocol, Op: "session", Version: "v9", WorkDir: "/w", ProjectDir: "/p"}); fc.hello != want {
+	if want := (Hello{Relay: RelayProtocol, Op: "session", Version: "v9", WorkDir: "/w", ProjectDir: "/p", ProjectsPath: []string{"/a", "/b"}}); !reflect.DeepEqual(fc.hello, want) {
 		t.Fatalf("hello = %+v, want %+v", fc.hello, want)
 	}
 

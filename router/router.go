@@ -25,6 +25,10 @@ type Options struct {
 	// StoreProblem says why no store is available (locked by another
 	// router, unreadable), shown by debug_instances; "" when st is fine.
 	StoreProblem string
+	// ProjectsPath lists folders holding projects (GODOT_PROJECTS_PATH of
+	// the process); sessions may name more (Env.ProjectsPath).
+	ProjectsPath []string
+	Projects     ProjectsOptions
 }
 
 // Router is the client-facing core: it serves any number of MCP client
@@ -41,6 +45,7 @@ type Router struct {
 	bg           sync.WaitGroup // background work (snapshot pruning)
 	storeProblem string
 	pool         *Pool
+	projects     *Projects
 	mcp          *server.MCPServer
 	forwarded    map[string]forwarded // instance tools by name; written before toolsReady closes
 	toolsList    json.RawMessage      // the tools/list result; written before toolsReady closes
@@ -81,6 +86,7 @@ func New(st *store.Store, opts Options) (*Router, error) {
 		return nil, err
 	}
 	r.pool = pool
+	r.projects = NewProjects(st, opts.Logger, opts.ProjectsPath, opts.Projects)
 	// Records left by a router that died are re-checked before this one
 	// spawns anything, so a stale record never touches a new instance.
 	// Instances of a router that crashed wait out a grace period for a
@@ -107,6 +113,10 @@ const instructions = "Godot project tools. The project is detected from the clie
 // reaches EOF or ctx ends. stdio is one session; a daemon serves many.
 func (r *Router) ServeSession(ctx context.Context, in io.Reader, out io.Writer, env Env) error {
 	cs := newClientSession(env)
+	for _, dir := range env.ProjectsPath {
+		r.projects.Watch(dir, "env", r.projects.opts.Depth)
+	}
+	r.projects.Session(env.WorkDir, env.ProjectDir)
 	sess := mcpconn.New(r.mcp, out, cs, mcpconn.Options{Logger: r.log, Intercept: r.intercept})
 	err := sess.Serve(ctx, in)
 	cs.tasks.Wait()
@@ -127,6 +137,7 @@ func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
 		<-r.toolsReady
 		r.closeErr = r.pool.Close() // asks each instance for a last snapshot first
+		r.projects.Close()
 		r.bg.Wait()
 		r.snaps.Close()
 		r.reg.Close()

@@ -17,6 +17,8 @@ import (
 type Env struct {
 	WorkDir    string // the client's working directory
 	ProjectDir string // CLAUDE_PROJECT_DIR, if the client set it
+	// ProjectsPath lists the folders of the client's GODOT_PROJECTS_PATH.
+	ProjectsPath []string
 }
 
 const (
@@ -103,6 +105,9 @@ func (r *Router) fetchRoots(sess *mcpconn.Session, cs *clientSession) {
 		}
 		r.log.Debug("client roots", "session", sess.SessionID(), "roots", roots)
 	}
+	if err == nil {
+		r.projects.Session(roots...)
+	}
 	cs.mu.Lock()
 	if err == nil && ask > cs.rootsSeen {
 		cs.roots = roots
@@ -162,10 +167,12 @@ func (r *Router) resolve(ctx context.Context, cs *clientSession, projectArg stri
 		EnvProjectDir: cs.env.ProjectDir,
 		Known:         r.known(),
 		LastUsed:      r.pool.LastUsed(),
+		Below:         r.projects.Below,
 	})
 	if err != nil {
 		return d, err
 	}
+	r.projects.Add(d.Project)
 	cs.mu.Lock()
 	if len(cs.decisions) >= maxCached {
 		clear(cs.decisions)
@@ -175,13 +182,19 @@ func (r *Router) resolve(ctx context.Context, cs *clientSession, projectArg stri
 	return d, nil
 }
 
-// known lists the projects the router knows of: those it serves now and
-// those in the registry, for slug lookups and error messages.
+// known lists the projects the router knows of: those it serves now, the
+// catalog's and those in the registry, for slug lookups and error messages.
 func (r *Router) known() []detect.Project {
 	projects := r.pool.Projects()
 	seen := make(map[string]bool, len(projects))
 	for _, p := range projects {
 		seen[p.Root] = true
+	}
+	for _, p := range r.projects.Known() {
+		if !seen[p.Root] {
+			seen[p.Root] = true
+			projects = append(projects, p)
+		}
 	}
 	if st := r.reg.Store(); st != nil {
 		recs, err := st.Instances()

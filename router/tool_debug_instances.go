@@ -65,6 +65,8 @@ type InstancesReport struct {
 	Registry          []RegistryRecord `json:"registry" jsonschema:"instances recorded by other or earlier routers"`
 	// RegistryTruncated says the registry list was cut at 100 records.
 	RegistryTruncated bool `json:"registry_truncated,omitempty"`
+	// Catalog is the project catalog and its file watcher.
+	Catalog ProjectsStatus `json:"catalog"`
 }
 
 // maxRegistryShown and maxSnapshotsShown bound the lists of
@@ -123,6 +125,7 @@ func (r *Router) Report() InstancesReport {
 		},
 		Instances: r.pool.Snapshot(),
 		Registry:  []RegistryRecord{},
+		Catalog:   r.projects.Status(),
 		Snapshots: []SnapshotState{},
 
 		SnapshotsInMemory: r.snaps.InMemory(),
@@ -208,6 +211,19 @@ func (rep InstancesReport) Text() string {
 			}
 			text.WriteString("\n")
 		}
+		if w := in.Watch; w != nil {
+			fmt.Fprintf(&text, "  files: %s", w.Mode)
+			if w.Mode == "events" {
+				fmt.Fprintf(&text, ", %d folders watched, %d updates", w.Watches, w.Updates)
+			}
+			if w.Overflows > 0 {
+				fmt.Fprintf(&text, ", events lost %d times", w.Overflows)
+			}
+			if w.Reason != "" {
+				fmt.Fprintf(&text, " (%s)", w.Reason)
+			}
+			text.WriteString("\n")
+		}
 		if in.LastError != "" {
 			fmt.Fprintf(&text, "  last error: %s\n", in.LastError)
 		}
@@ -219,6 +235,20 @@ func (rep InstancesReport) Text() string {
 	text.WriteString("\n")
 	for _, s := range rep.Snapshots {
 		fmt.Fprintf(&text, "  %s: %s, %d files, saved %s ago\n", s.Root, HumanBytes(s.Size), s.Files, time.Duration(s.AgeSec*float64(time.Second)).Round(time.Second))
+	}
+	c := rep.Catalog
+	fmt.Fprintf(&text, "catalog: %d projects, %d folders watched", c.Projects, len(c.Folders))
+	switch {
+	case !c.Watching:
+		text.WriteString(" (no file watcher: folders are scanned when named)")
+	case c.Degraded != "":
+		fmt.Fprintf(&text, " (watcher degraded: %s)", c.Degraded)
+	default:
+		fmt.Fprintf(&text, " (%d watches)", c.Watches)
+	}
+	text.WriteString("\n")
+	for _, f := range c.Folders {
+		fmt.Fprintf(&text, "  %s (%s, %d levels)\n", f.Path, f.Kind, f.Depth)
 	}
 	for _, rec := range rep.Registry {
 		fmt.Fprintf(&text, "(registry) %s [%s] pid %d alive=%v %s\n", rec.Project, rec.Status, rec.PID, rec.Alive, rec.Root)

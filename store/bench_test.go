@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godot-mcp-router/godot-mcp-router/store"
 )
@@ -158,6 +159,50 @@ func BenchmarkSnapshots(b *testing.B) {
 	for b.Loop() {
 		if all, err := s.Snapshots(); err != nil || len(all) != 100 {
 			b.Fatalf("Snapshots = %d, %v", len(all), err)
+		}
+	}
+}
+
+// BenchmarkPutProjects stores 100 projects per call, as a watcher's rescan
+// of a folder would, over 1,000 stored records: each call replaces 100 of
+// them, keeping their FoundAt.
+func BenchmarkPutProjects(b *testing.B) {
+	s := newStore(b)
+	ps := make([]store.CatalogProject, 1000)
+	for i := range ps {
+		ps[i] = sampleProject(fmt.Sprintf("/home/user/games/project-%04d", i))
+	}
+	if err := s.PutProjects(ps); err != nil {
+		b.Fatal(err)
+	}
+	for i := range ps {
+		ps[i].FoundAt = time.Time{}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		batch := ps[i%10*100 : i%10*100+100]
+		if err := s.PutProjects(batch); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkProjects lists 1,000 records.
+func BenchmarkProjects(b *testing.B) {
+	s := newStore(b)
+	ps := make([]store.CatalogProject, 1000)
+	for i := range ps {
+		ps[i] = sampleProject(fmt.Sprintf("/home/user/games/project-%04d", i))
+	}
+	if err := s.PutProjects(ps); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if all, err := s.Projects(); err != nil || len(all) != len(ps) {
+			b.Fatalf("Projects = %d, %v", len(all), err)
 		}
 	}
 }

@@ -1,16 +1,18 @@
-// Package store keeps everything the router persists in one bbolt file: the instance registry and state snapshots now; metrics and the project catalog later.
+// Package store keeps everything the router persists in one bbolt file: the instance registry, state snapshots and the project catalog now; metrics later.
 //
 // # Layout
 //
 // One bbolt file, by default ~/.local/state/godot-mcp-router/router.db (see
 // DefaultPath), holding buckets:
 //
-//	meta           schema = "1" (decimal text); the layout version of this file
-//	instances      project root -> Instance as JSON
-//	snapshot_meta  project root -> SnapshotInfo as JSON
-//	snapshot_data  project root -> the snapshot's bytes, opaque to the store
+//	meta             schema = "1" (decimal text); the layout version of this file
+//	instances        project root -> Instance as JSON
+//	snapshot_meta    project root -> SnapshotInfo as JSON
+//	snapshot_data    project root -> the snapshot's bytes, opaque to the store
+//	catalog          project root -> CatalogProject as JSON
+//	catalog_folders  watched folder path -> WatchedFolder as JSON
 //
-// Later: metrics, catalog. Records are JSON so a person can read them with the
+// Later: metrics. Records are JSON so a person can read them with the
 // bbolt command and an older build can read a newer build's records (unknown
 // fields are ignored). A change that an older build would misread raises the
 // schema version instead. A new bucket does not: an older build walks any
@@ -29,6 +31,15 @@
 // freed pages and reuses them for later writes. Half a snapshot (metadata
 // without data, data without metadata, metadata that does not decode) is
 // reported missing and removed by the next PutSnapshot or PruneSnapshots.
+//
+// The project catalog is what the router's file watcher found: one record
+// per project root, and the folders it watches. Both are bounded so that a
+// watcher pointed at a huge tree cannot grow the file without end: past
+// MaxCatalog projects PutProjects drops the least recently seen (oldest
+// SeenAt), past MaxFolders folders PutFolders drops the least recently used
+// (oldest UsedAt), in the same transaction and those just put last. Like the
+// registry, the catalog is a record to re-check: a project may have moved or
+// gone since SeenAt.
 //
 // # Caveats
 //
@@ -80,8 +91,9 @@
 // debug.SetPanicOnFault and recover, so it returns ErrCorrupt instead; the router
 // should close the store and open it again, which moves the file aside.
 //
-// A record that does not decode as JSON is skipped with a warning: Instances
-// leaves it out, Instance reports it missing, UpdateInstance replaces it.
+// A record that does not decode as JSON is skipped with a warning: Instances,
+// Projects and Folders leave it out, Instance reports it missing,
+// UpdateInstance, PutProjects and PutFolders replace it.
 //
 // A file written by a newer build (schema higher than ours) is refused with
 // ErrNewerSchema before bbolt opens it for writing, and left unchanged.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -87,6 +88,27 @@ func snapshotDB(t testing.TB) []byte {
 	return data
 }
 
+// catalogDB writes a store with three projects and two watched folders and
+// returns its bytes.
+func catalogDB(t testing.TB) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "router.db")
+	s, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := []store.CatalogProject{sampleProject("/c0"), sampleProject("/c1"), sampleProject("/c2")}
+	fs := []store.WatchedFolder{{Path: "/f0", Kind: "env", Depth: 2}, {Path: "/f1", Kind: "parent", Depth: 1}}
+	if err := errors.Join(s.PutProjects(ps), s.PutFolders(fs), s.Close()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // FuzzOpen writes arbitrary bytes as the store file: Open must succeed (a
 // damaged file is moved aside), and the store must then work, without a
 // panic, a fault or a hang. Each try opens a real file, so run it with TMPDIR
@@ -101,11 +123,14 @@ func FuzzOpen(f *testing.F) {
 	valid := compactDB(f, validDB(f, 12)) // leaf pages under a branch page
 	empty := compactDB(f, validDB(f, 0))
 	snaps := compactDB(f, snapshotDB(f)) // keys inside another value's overflow pages
+	cat := compactDB(f, catalogDB(f))
 	f.Add(empty, false)
 	f.Add(valid, false)
 	f.Add(valid, true)
 	f.Add(snaps, false)
 	f.Add(snaps, true)
+	f.Add(cat, false)
+	f.Add(cat, true)
 	for _, n := range []int{0, 1, 4096, 8192, 3 * 4096, len(valid) / 2, len(valid) - 1} {
 		f.Add(valid[:n], false)
 	}
@@ -154,6 +179,24 @@ func FuzzOpen(f *testing.F) {
 		}
 		if _, err := s.PruneSnapshots(func(root string) bool { return root != "/s2" }); err != nil {
 			t.Fatalf("PruneSnapshots (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, err := s.Projects(); err != nil {
+			t.Fatalf("Projects (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.PutProjects([]store.CatalogProject{sampleProject("/fuzz"), sampleProject("/c1")}); err != nil {
+			t.Fatalf("PutProjects (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.DeleteProjects([]string{"/c0", "/fuzz"}); err != nil {
+			t.Fatalf("DeleteProjects (recovered %q): %v", s.Recovered(), err)
+		}
+		if _, err := s.Folders(); err != nil {
+			t.Fatalf("Folders (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.PutFolders([]store.WatchedFolder{{Path: "/fuzz", Kind: "env"}}); err != nil {
+			t.Fatalf("PutFolders (recovered %q): %v", s.Recovered(), err)
+		}
+		if err := s.DeleteFolders([]string{"/f0", "/fuzz"}); err != nil {
+			t.Fatalf("DeleteFolders (recovered %q): %v", s.Recovered(), err)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)

@@ -56,7 +56,8 @@ const (
 	// initBuckets. A new bucket does not raise it: an older build never looks
 	// at buckets it does not know (its structure check walks any bucket, its
 	// initBuckets asks only for its own), so it opens the file as before and
-	// leaves the new buckets alone. The snapshot buckets came that way.
+	// leaves the new buckets alone. The snapshot and catalog buckets came
+	// that way.
 	schemaVersion = 1
 
 	defaultTimeout = 500 * time.Millisecond
@@ -75,12 +76,16 @@ const (
 	bucketInstances = "instances"
 	bucketSnapMeta  = "snapshot_meta"
 	bucketSnapData  = "snapshot_data"
-	// Later: bucketMetrics = "metrics", bucketCatalog = "catalog"; create
-	// them in initBuckets.
+
+	bucketCatalog        = "catalog"
+	bucketCatalogFolders = "catalog_folders"
+	// Later: bucketMetrics = "metrics"; add it to buckets.
 )
 
 // buckets are the buckets initBuckets creates under the root, besides meta.
-func buckets() []string { return []string{bucketInstances, bucketSnapMeta, bucketSnapData} }
+func buckets() []string {
+	return []string{bucketInstances, bucketSnapMeta, bucketSnapData, bucketCatalog, bucketCatalogFolders}
+}
 
 // Options are the optional settings of Open. The zero value, and a nil
 // *Options, mean the defaults.

@@ -76,7 +76,26 @@ func GenerateProject(tb testing.TB, dir string, n int) string {
 // BenchmarkUpdateOneChange: the index of a 1,000-file project after one
 // script changed (what a call pays after an edit, until the watcher).
 func BenchmarkUpdateOneChange(b *testing.B) {
-	root := GenerateProject(b, b.TempDir(), 1000)
+	benchmarkOneChange(b, 1000, func(root string, ix *Index, _ string) (*Index, error) { return Update(root, ix) })
+}
+
+// BenchmarkUpdateOneChange2000 is BenchmarkUpdateOneChange on 2,000 files.
+func BenchmarkUpdateOneChange2000(b *testing.B) {
+	benchmarkOneChange(b, 2000, func(root string, ix *Index, _ string) (*Index, error) { return Update(root, ix) })
+}
+
+// BenchmarkUpdatePathsOneChange2000: the same after the watcher named the
+// script: no walk.
+func BenchmarkUpdatePathsOneChange2000(b *testing.B) {
+	benchmarkOneChange(b, 2000, func(root string, ix *Index, changed string) (*Index, error) {
+		return UpdatePaths(root, ix, []string{changed})
+	})
+}
+
+// benchmarkOneChange rewrites one script of an n-file project before each
+// update.
+func benchmarkOneChange(b *testing.B, n int, update func(root string, ix *Index, changed string) (*Index, error)) {
+	root := GenerateProject(b, b.TempDir(), n)
 	ix, err := Build(root)
 	if err != nil {
 		b.Fatal(err)
@@ -87,7 +106,7 @@ func BenchmarkUpdateOneChange(b *testing.B) {
 		b.StopTimer()
 		os.WriteFile(p, append(src, fmt.Sprintf("\n# edit %d\n", i)...), 0o644)
 		b.StartTimer()
-		if ix, err = Update(root, ix); err != nil {
+		if ix, err = update(root, ix, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -116,6 +135,23 @@ func BenchmarkUpdateUnchanged2000(b *testing.B) {
 	for b.Loop() {
 		if up, err := Update(root, ix); err != nil || up != ix {
 			b.Fatal("Update of an unchanged tree built a new index", err)
+		}
+	}
+}
+
+// BenchmarkUpdatePathsUnchanged2000: the watcher named a file that is as
+// the index has it (written with the same bytes and time, or a change
+// undone).
+func BenchmarkUpdatePathsUnchanged2000(b *testing.B) {
+	root := GenerateProject(b, b.TempDir(), 2000)
+	ix, err := Build(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	changed := []string{filepath.Join(root, "scripts", "script_0001.gd")}
+	for b.Loop() {
+		if up, err := UpdatePaths(root, ix, changed); err != nil || up != ix {
+			b.Fatal("UpdatePaths of an unchanged file built a new index", err)
 		}
 	}
 }

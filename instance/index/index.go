@@ -133,7 +133,13 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	prev := prevIndex()
+	return update(root, start, paths, prevIndex())
+}
+
+// update makes the index of the files in paths (what a walk that began at
+// start would list, in any order), reusing what prev (nil, or of another
+// root: none) read of files that have not changed.
+func update(root string, start time.Time, paths []walked, prev *Index) (*Index, error) {
 	if prev != nil && prev.Root != root {
 		prev = nil
 	}
@@ -173,7 +179,7 @@ func UpdateFrom(root string, prevIndex func() *Index) (*Index, error) {
 				if prev != nil {
 					old = prev.cache[w.rel]
 				}
-				if old != nil && old.Size == w.size && old.ModTime.Equal(w.mtime) && !prev.racy(old) {
+				if old != nil && old.Size == w.size && old.ModTime.Equal(w.mtime) && !prev.racy(old) && !w.force {
 					files[i] = old
 					continue
 				}
@@ -277,6 +283,7 @@ type walked struct {
 	rel   string // slash-separated, relative to the root
 	size  int64
 	mtime time.Time
+	force bool // read again even when size and time match (UpdatePaths was told it changed)
 }
 
 // racyWindow is how close to a walk a file's modification time must be for
@@ -293,12 +300,18 @@ func (ix *Index) matches(paths []walked) bool {
 	}
 	for _, w := range paths {
 		c, ok := ix.cache[w.rel]
-		if !ok || c.Size != w.size || !c.ModTime.Equal(w.mtime) || ix.racy(c) {
+		if !ok || c.Size != w.size || !c.ModTime.Equal(w.mtime) || ix.racy(c) || w.force {
 			return false
 		}
 	}
 	return ix.outsideSame()
 }
+
+// OutsideChanged reports whether a path outside the walk that linking
+// looked up (a reference into a skipped folder) appeared or went since ix
+// was checked: a watcher that covers only the walked folders cannot see
+// that, so its user asks before trusting ix.
+func (ix *Index) OutsideChanged() bool { return !ix.outsideSame() }
 
 // racy reports whether a file read for ix may have been written again,
 // with the same size, within the same timestamp tick after it was read:

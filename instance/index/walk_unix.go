@@ -42,6 +42,37 @@ func walk(root string) ([]walked, error) {
 	return w.out, nil
 }
 
+// walkAt lists what walk would list at each of rels, relative to the root
+// (none the root, none hidden, none under another, none under a folder walk
+// skips): a folder's subtree, a regular file, or nothing (gone, a symlink,
+// something else). The result is not sorted.
+func walkAt(root string, rels []string) []walked {
+	w := walker{root: root, sem: make(chan struct{}, runtime.GOMAXPROCS(0)*2)}
+	var st unix.Stat_t
+	for _, rel := range rels {
+		if unix.Lstat(root+"/"+rel, &st) != nil {
+			continue
+		}
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFREG:
+			w.mu.Lock()
+			w.out = append(w.out, walked{rel: rel, size: st.Size, mtime: mtimeOf(&st)})
+			w.mu.Unlock()
+		case unix.S_IFDIR:
+			// visit, as for a folder walk meets: it skips a folder
+			// holding .gdignore or project.godot.
+			w.wg.Add(1)
+			go w.visit(rel)
+		}
+	}
+	w.wg.Wait()
+	return w.out
+}
+
+func mtimeOf(st *unix.Stat_t) time.Time {
+	return time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec))
+}
+
 type walker struct {
 	root string
 	sem  chan struct{} // bounds the goroutines doing syscalls
@@ -123,7 +154,7 @@ func (w *walker) folder(f *os.File, rel string, ents []os.DirEntry) {
 				found[i] = walked{
 					rel:   prefix + files[i],
 					size:  st.Size,
-					mtime: time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec)),
+					mtime: mtimeOf(&st),
 				}
 			}
 		})
