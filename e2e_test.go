@@ -232,7 +232,22 @@ type instancesReport struct {
 			SnapshotError string `json:"snapshot_error"`
 		} `json:"index"`
 		Snapshot *snapshotState `json:"snapshot"`
+		Watch    *struct {
+			Mode    string `json:"mode"`
+			Watches int    `json:"watches"`
+			Updates int    `json:"updates"`
+			Reason  string `json:"reason"`
+		} `json:"watch"`
 	} `json:"instances"`
+	Catalog struct {
+		Watching bool   `json:"watching"`
+		Degraded string `json:"degraded"`
+		Projects int    `json:"projects"`
+		Folders  []struct {
+			Path string `json:"path"`
+			Kind string `json:"kind"`
+		} `json:"folders"`
+	} `json:"catalog"`
 	Snapshots []snapshotState `json:"snapshots"`
 }
 

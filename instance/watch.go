@@ -119,6 +119,7 @@ func (p *projectIndex) follow(w changeSource, start time.Time, stop <-chan struc
 	p.mu.Unlock()
 	p.log.Info("watching the project's files", "folders", rep.Watches, "took_ms", rep.TookMS)
 	p.tellWatch(rep)
+	reported := 0
 	defer func() {
 		p.mu.Lock()
 		if p.w == w {
@@ -160,9 +161,16 @@ func (p *projectIndex) follow(w changeSource, start time.Time, stop <-chan struc
 		}
 		p.mu.Lock()
 		gone := p.w == nil
+		rep := p.watchRep
 		p.mu.Unlock()
 		if gone {
 			return // fell back to checking the files before each call
+		}
+		if rep.Updates != reported {
+			// The router shows the count; one line per settled burst.
+			reported = rep.Updates
+			rep.Watches = w.Stats().Watches
+			p.tellWatch(rep)
 		}
 	}
 }

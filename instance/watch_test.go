@@ -4,6 +4,7 @@ package instance
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -430,4 +431,47 @@ func TestWatchOffChecksEachCall(t *testing.T) {
 	}
 	mustWrite(t, filepath.Join(root, "player", "player.gd"), "extends Node\n")
 	followsDisk(t, s, "an edit without a watcher")
+}
+
+// BenchmarkWriteToAnswer2000: from a script written on a 2,000-file
+// project to a get_script answer that shows the change, with the watcher
+// (events) and without it (poll: every call checks the tree). The loop
+// calls until the answer is new, as an agent's next call would find it.
+func BenchmarkWriteToAnswer2000(b *testing.B) {
+	for _, mode := range []string{"events", "poll"} {
+		b.Run(mode, func(b *testing.B) {
+			root := indextest.GenerateProject(b, b.TempDir(), 2000)
+			var s *Server
+			if mode == "events" {
+				s = watched(b, root, 0, nil)
+			} else {
+				var err error
+				if s, err = New(root, Options{NoWatch: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			path := filepath.Join(root, "scripts", "script_0001.gd")
+			args := map[string]any{"path": "res://scripts/script_0001.gd", "content": false}
+			ctx := context.Background()
+			calls := 0
+			i := 0
+			b.ResetTimer()
+			for b.Loop() {
+				i++
+				name := fmt.Sprintf("changed_%d", i)
+				if err := os.WriteFile(path, []byte("extends Node\n\nfunc "+name+"() -> void:\n\tpass\n"), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				for {
+					calls++
+					resp := s.MCP().HandleMessage(ctx, callMessage(b, "get_script", args))
+					raw, _ := json.Marshal(resp)
+					if bytes.Contains(raw, []byte(name)) {
+						break
+					}
+				}
+			}
+			b.ReportMetric(float64(calls)/float64(i), "calls/op")
+		})
+	}
 }
