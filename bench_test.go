@@ -7,10 +7,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -255,4 +258,42 @@ func BenchmarkRestartFirstCall2000(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkWriteToAnswer2000: from a script written on a generated
+// 2,000-file project to an answer of get_script that shows it, through the
+// relay, the daemon and the instance, which follows its files by events.
+// Each op writes, then calls until the answer is new (calls/op says how
+// many it took).
+func BenchmarkWriteToAnswer2000(b *testing.B) {
+	root := indextest.GenerateProject(b, b.TempDir(), 2000)
+	s := startRouter(b, newRouterEnv(b), root)
+	ctx := context.Background()
+	var req mcp.CallToolRequest
+	req.Params.Name = "get_script"
+	req.Params.Arguments = map[string]any{"path": "res://scripts/script_0001.gd", "content": false}
+	if _, err := s.client.CallTool(ctx, req); err != nil { // spawn outside the timing
+		b.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the watches are placed in the background
+	path := filepath.Join(root, "scripts", "script_0001.gd")
+	calls, i := 0, 0
+	for b.Loop() {
+		i++
+		name := fmt.Sprintf("changed_%d", i)
+		if err := os.WriteFile(path, []byte("extends Node\n\nfunc "+name+"() -> void:\n\tpass\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			calls++
+			res, err := s.client.CallTool(ctx, req)
+			if err != nil || res.IsError {
+				b.Fatal(err, res)
+			}
+			if strings.Contains(resultText(res), name) {
+				break
+			}
+		}
+	}
+	b.ReportMetric(float64(calls)/float64(i), "calls/op")
 }

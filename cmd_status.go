@@ -22,6 +22,10 @@ type statusReport struct {
 	Message   string           `json:"message,omitempty"`
 	Instances []store.Instance `json:"instances"`
 	Snapshots []statusSnapshot `json:"snapshots"`
+	// The project catalog: what list_projects shows, and the folders
+	// watched for it.
+	Projects []store.CatalogProject `json:"projects"`
+	Folders  []store.WatchedFolder  `json:"watched_folders"`
 }
 
 type statusSnapshot struct {
@@ -94,8 +98,20 @@ func runStatus(args []string, out io.Writer) error {
 		total += s.Size
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", s.Root, router.HumanBytes(s.Size), s.Files, ago(now, s.SavedAt), ago(now, s.UsedAt))
 	}
+	fmt.Fprintf(tw, "\nPROJECT\tENGINE\tSEEN\t\t\tROOT\n")
+	if len(rep.Projects) == 0 {
+		fmt.Fprintf(tw, "(none)\n")
+	}
+	for _, p := range rep.Projects {
+		id := p.Slug
+		if p.Version != "" {
+			id += "/" + p.Version
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t%s\n", id, p.Engine, ago(now, p.SeenAt), p.Root)
+	}
 	tw.Flush()
-	fmt.Fprintf(out, "\n%d snapshots, %s in all\n", len(rep.Snapshots), router.HumanBytes(total))
+	fmt.Fprintf(out, "\n%d snapshots, %s in all; %d projects in the catalog, %d folders watched\n",
+		len(rep.Snapshots), router.HumanBytes(total), len(rep.Projects), len(rep.Folders))
 	return nil
 }
 
@@ -104,7 +120,8 @@ func readStatus(now time.Time) (statusReport, error) {
 	if err != nil {
 		return statusReport{}, err
 	}
-	rep := statusReport{Store: path, Instances: []store.Instance{}, Snapshots: []statusSnapshot{}}
+	rep := statusReport{Store: path, Instances: []store.Instance{}, Snapshots: []statusSnapshot{},
+		Projects: []store.CatalogProject{}, Folders: []store.WatchedFolder{}}
 	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond, ReadOnly: true})
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -127,6 +144,12 @@ func readStatus(now time.Time) (statusReport, error) {
 	}
 	for _, s := range snaps {
 		rep.Snapshots = append(rep.Snapshots, statusSnapshot{s, now.Sub(s.SavedAt).Round(time.Millisecond).Seconds()})
+	}
+	if ps, err := st.Projects(); err == nil {
+		rep.Projects = ps
+	}
+	if fs, err := st.Folders(); err == nil {
+		rep.Folders = fs
 	}
 	return rep, nil
 }

@@ -475,3 +475,24 @@ func BenchmarkWriteToAnswer2000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallUnchanged2000: a get_script call on a 2,000-file project
+// when nothing changed: with the watcher the call touches no file; without
+// it every call checks the tree.
+func BenchmarkCallUnchanged2000(b *testing.B) {
+	for _, mode := range []string{"events", "poll"} {
+		b.Run(mode, func(b *testing.B) {
+			root := indextest.GenerateProject(b, b.TempDir(), 2000)
+			var s *Server
+			if mode == "events" {
+				s = watched(b, root, 0, nil)
+			} else {
+				var err error
+				if s, err = New(root, Options{NoWatch: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			benchCall(b, s, "get_script", map[string]any{"path": "res://scripts/script_0001.gd", "content": false})
+		})
+	}
+}
