@@ -179,3 +179,24 @@ alternatives (pass project=<id> to choose one):
 		t.Errorf("Explain =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// Request.Below answers for a folder instead of a scan; when it declines,
+// the folder is scanned.
+func TestResolveAsksBelow(t *testing.T) {
+	dir := t.TempDir()
+	real, _ := filepath.EvalSymlinks(dir)
+	catalog := Project{Root: filepath.Join(real, "only-in-the-catalog"), Slug: "cat", Supported: true, Engine: "4.x", EngineMajor: 4}
+	asked := 0
+	below := func(d string, depth int) ([]Project, map[string]string, bool) {
+		asked++
+		return []Project{catalog}, nil, true
+	}
+	d, err := Resolve(Request{WorkDir: dir, Below: below})
+	if err != nil || d.Project.Root != catalog.Root || asked != 1 {
+		t.Fatalf("with Below: %+v %v (asked %d)", d.Project, err, asked)
+	}
+	declines := func(string, int) ([]Project, map[string]string, bool) { return nil, nil, false }
+	if _, err := Resolve(Request{WorkDir: dir, Below: declines}); !errors.Is(err, ErrNoProject) {
+		t.Fatalf("a declining Below must lead to a scan, which finds nothing here: %v", err)
+	}
+}

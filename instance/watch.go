@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +12,10 @@ import (
 )
 
 // The index follows the project's files through a watcher: one inotify
-// watch per folder the engine's scan covers (hidden folders, folders holding
-// .gdignore and nested projects are watched themselves, to see their marker
-// come or go, but not below). The watcher's changes pile up until the next
+// watch per folder the engine's scan covers. Hidden folders are not watched
+// (their creation and removal are seen by their parent's watch); folders
+// holding .gdignore and nested projects are watched themselves, to see
+// their marker come or go, but not below. The watcher's changes pile up until the next
 // call, or until they have been quiet for WatchDebounce, and are then applied
 // by index.UpdatePaths, which reads only what changed. A call with nothing
 // pending touches no file.
@@ -79,7 +81,9 @@ func watchMode(root string) func(dir string) detect.WatchMode {
 
 // watch starts following the files: it places the watches (in the
 // background: calls check the whole tree until they are in place) and
-// applies changes as they come, until stop is closed.
+// applies changes as they come, until stop is closed. A call with nothing
+// pending reads no file (it only re-checks the few paths outside the walk
+// that references point to, see index.OutsideChanged).
 func (p *projectIndex) watch(maxWatches int, stop <-chan struct{}, report func(WatchReport)) {
 	start := time.Now()
 	p.mu.Lock()
@@ -193,6 +197,15 @@ func (p *projectIndex) drain() {
 			p.log.Warn("the file watcher lost events (its queue overflowed); checking the whole project, then following events again")
 		}
 		go p.tellWatch(p.watchRep)
+	}
+	for _, ch := range b.Changes {
+		if ch.Dir && ch.Path == p.root {
+			// The project folder itself was moved, deleted or replaced
+			// (a restore, a fresh clone): the watches went with it.
+			p.pollFrom(errors.New("the project folder was moved or replaced, and its watches with it"))
+			go p.tellWatch(p.watchRep)
+			return
+		}
 	}
 	if p.full {
 		clear(p.dirty)

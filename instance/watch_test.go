@@ -496,3 +496,22 @@ func BenchmarkCallUnchanged2000(b *testing.B) {
 		})
 	}
 }
+
+// The project folder moved away and back (or replaced by a copy): its
+// watches went with it, so the instance says so and checks the tree before
+// each call from then on, answering correctly.
+func TestWatchRootReplaced(t *testing.T) {
+	root := copyCorpusProject(t, "godot4-demos", "2d", "platformer")
+	s := watched(t, root, 0, nil)
+	mustRename(t, root, root+".bak")
+	waitUntil(t, 3*time.Second, "the instance gives up its watches", func() bool {
+		s.index.current()
+		return s.Watching().Mode == "poll"
+	})
+	mustRename(t, root+".bak", root)
+	mustWrite(t, filepath.Join(root, "player", "new_after.gd"), "extends Node\n")
+	followsDisk(t, s, "an edit after the folder came back")
+	if rep := s.Watching(); !strings.Contains(rep.Reason, "moved or replaced") {
+		t.Fatalf("watch report %+v; want the reason", rep)
+	}
+}

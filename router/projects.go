@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -66,6 +67,12 @@ type Projects struct {
 	opts ProjectsOptions
 	w    *detect.Watcher // nil: not watching
 
+	// work orders every change of the catalog: a folder's scan and what
+	// the watcher reports are applied one at a time, and each reads the
+	// disk while it holds work, so a later one always sees the later disk
+	// (a project made or removed during a scan is applied after it).
+	work sync.Mutex
+
 	mu       sync.Mutex
 	projects map[string]store.CatalogProject // by root
 	folders  map[string]*folder              // by path
@@ -82,7 +89,13 @@ type Projects struct {
 type folder struct {
 	store.WatchedFolder
 	scanned chan struct{} // closed once its first scan has ended
-	scanErr error         // that scan's error (a partial scan: ErrScanLimit)
+	scanErr error         // that scan's error (a partial scan: ErrScanLimit); guarded by mu
+	// viaLinks says the scan reached projects through symlinked folders,
+	// which the watcher does not follow: detection scans such a folder.
+	viaLinks bool // guarded by mu
+	// gone says the folder itself went away (moved, deleted): naming it
+	// again watches and scans it anew.
+	gone bool // guarded by mu
 }
 
 // NewProjects loads the catalog from st (nil: memory only), starts the
@@ -136,18 +149,27 @@ func NewProjects(st *store.Store, log *slog.Logger, envPaths []string, opts Proj
 		c.Watch(p, "env", c.opts.Depth)
 	}
 	cutoff := time.Now().Add(-c.opts.Remember)
-	for _, f := range remembered {
-		if f.UsedAt.Before(cutoff) || f.Kind == "env" {
+	again := 0
+	for _, f := range remembered { // most recently used first
+		if f.UsedAt.Before(cutoff) || f.Kind == "env" || again == maxRemembered {
 			continue // env folders are named by each start
 		}
+		again++
 		if _, err := os.Stat(f.Path); err != nil {
 			continue
 		}
 		c.watchResolved(f.Path, f.Kind, f.Depth, f.UsedAt)
 	}
-	c.scans.Go(c.verifyOthers)
+	c.scans.Go(func() {
+		c.work.Lock()
+		defer c.work.Unlock()
+		c.verifyOthers()
+	})
 	return c
 }
+
+// maxRemembered bounds the folders of past sessions watched again at start.
+const maxRemembered = 16
 
 // catalogMode is how the catalog watches folders: hidden folders and
 // node_modules are skipped, as detection's scan skips them; a project's
@@ -194,16 +216,18 @@ func (c *Projects) watchResolved(path, kind string, depth int, used time.Time) <
 		return closedChan
 	}
 	f, ok := c.folders[path]
-	if ok && f.Depth >= depth {
+	if ok && f.Depth >= depth && !f.gone {
 		renew := used.Sub(f.UsedAt) > time.Minute
 		if renew {
 			f.UsedAt = used
 		}
 		ch, rec := f.scanned, f.WatchedFolder
-		c.mu.Unlock()
 		if renew {
-			c.saveFolder(rec)
+			// Started under c.mu: Close waits for scans only after it
+			// set closed under c.mu.
+			c.scans.Go(func() { c.saveFolder(rec) })
 		}
+		c.mu.Unlock()
 		return ch
 	}
 	if ok && kind == "parent" {
@@ -211,16 +235,22 @@ func (c *Projects) watchResolved(path, kind string, depth int, used time.Time) <
 	}
 	f = &folder{WatchedFolder: store.WatchedFolder{Path: path, Kind: kind, Depth: depth, UsedAt: used}, scanned: make(chan struct{})}
 	c.folders[path] = f
-	c.mu.Unlock()
-	c.saveFolder(f.WatchedFolder)
+	rec := f.WatchedFolder
+	defer c.mu.Unlock() // scans.Go under c.mu, as above
 	c.scans.Go(func() {
 		defer close(f.scanned)
+		c.saveFolder(rec)
+		c.work.Lock()
+		defer c.work.Unlock()
+		if c.isClosed() {
+			return
+		}
 		if c.w != nil {
 			if err := c.w.AddTree(path, depth); err != nil {
 				c.watchProblem(err)
 			}
 		}
-		f.scanErr = c.rescan(path, depth)
+		c.rescan(path, depth)
 	})
 	return f.scanned
 }
@@ -234,8 +264,20 @@ func (c *Projects) saveFolder(f store.WatchedFolder) {
 	}
 }
 
+func (c *Projects) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
 // watchProblem notes, once, that the watcher cannot cover every folder.
+// Only running out of watches counts: a folder that vanished or cannot be
+// read just holds no projects.
 func (c *Projects) watchProblem(err error) {
+	if !errors.Is(err, detect.ErrWatchLimit) {
+		c.log.Debug("watching a folder", "err", err)
+		return
+	}
 	c.mu.Lock()
 	first := c.degraded == "" && !c.closed
 	if first {
@@ -243,7 +285,7 @@ func (c *Projects) watchProblem(err error) {
 	}
 	c.mu.Unlock()
 	if first {
-		c.log.Warn("the file watcher cannot cover every folder; detection scans the disk where it must, and list_projects may miss projects until the next scan", "err", err)
+		c.log.Warn("the file watcher cannot cover every folder; detection scans the disk, and list_projects scans the watched folders before it answers", "err", err)
 	}
 }
 
@@ -294,26 +336,43 @@ func topLevel(dir string) bool {
 }
 
 // rescan scans the folder path down to depth levels and makes the catalog
-// agree with what it found below it.
+// agree with what it found below it. The caller holds c.work.
 func (c *Projects) rescan(path string, depth int) error {
-	found, err := detect.Scan(path, detect.ScanOptions{MaxDepth: depth})
+	var found []detect.Project
+	var err error
+	if depth == 0 {
+		// Only the folder itself (Scan's zero depth means its default).
+		p, loadErr := detect.Load(path)
+		switch {
+		case errors.Is(loadErr, detect.ErrNoProject) || p.Root == "":
+		default:
+			found = []detect.Project{p}
+		}
+	} else {
+		found, err = detect.Scan(path, detect.ScanOptions{MaxDepth: depth})
+	}
 	if err != nil && !errors.Is(err, detect.ErrScanLimit) {
 		// The folder is gone or unreadable: what the catalog had below it
 		// is checked one by one.
 		c.dropBelow(path, depth, nil)
+		c.noteScan(path, err, false)
 		return err
 	}
 	now := time.Now()
 	seen := make(map[string]bool, len(found))
 	var put []store.CatalogProject
+	links := false
 	for _, p := range found {
 		seen[p.Root] = true
 		rec := c.record(p, "", path, now)
 		// A project reached through a symlink lies outside the watched
 		// tree: watch its root itself.
-		if c.w != nil && !isUnder(p.Root, path) {
-			if err := c.w.AddTree(p.Root, 0); err != nil {
-				c.watchProblem(err)
+		if !isUnder(p.Root, path) {
+			links = true
+			if c.w != nil {
+				if err := c.w.AddTree(p.Root, 0); err != nil {
+					c.watchProblem(err)
+				}
 			}
 		}
 		put = append(put, rec)
@@ -322,7 +381,17 @@ func (c *Projects) rescan(path string, depth int) error {
 	if err == nil {
 		c.dropBelow(path, depth, seen)
 	}
+	c.noteScan(path, err, links)
 	return err
+}
+
+// noteScan records how the last scan of a watched folder went.
+func (c *Projects) noteScan(path string, err error, links bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.folders[path]; ok {
+		f.scanErr, f.viaLinks = err, links
+	}
 }
 
 // record makes the catalog record of a project loaded or scanned now.
@@ -348,16 +417,16 @@ func (c *Projects) upsert(recs []store.CatalogProject) {
 	if len(recs) == 0 {
 		return
 	}
-	c.mu.Lock()
-	for _, r := range recs {
-		c.projects[r.Root] = r
-	}
-	c.mu.Unlock()
 	if c.st != nil {
 		if err := c.st.PutProjects(recs); err != nil {
 			c.log.Warn("saving the project catalog", "err", err)
 		}
 	}
+	c.mu.Lock()
+	for _, r := range recs {
+		c.projects[r.Root] = r
+	}
+	c.mu.Unlock()
 }
 
 // remove takes roots out of the catalog and the store.
@@ -365,16 +434,16 @@ func (c *Projects) remove(roots []string) {
 	if len(roots) == 0 {
 		return
 	}
-	c.mu.Lock()
-	for _, r := range roots {
-		delete(c.projects, r)
-	}
-	c.mu.Unlock()
 	if c.st != nil {
 		if err := c.st.DeleteProjects(roots); err != nil {
 			c.log.Warn("saving the project catalog", "err", err)
 		}
 	}
+	c.mu.Lock()
+	for _, r := range roots {
+		delete(c.projects, r)
+	}
+	c.mu.Unlock()
 }
 
 // dropBelow removes the catalog's projects at or below path, within depth
@@ -392,31 +461,24 @@ func (c *Projects) dropBelow(path string, depth int, keep map[string]bool) {
 	c.mu.Unlock()
 	var gone []string
 	for _, root := range check {
-		if keep != nil || !hasProjectFile(root) {
-			if keep != nil && hasProjectFile(root) && c.outsideScan(root, path) {
-				continue // skipped by the scan (under a .gdignore, say) yet still there
-			}
+		if !hasProjectFile(root) {
+			gone = append(gone, root)
+			continue
+		}
+		// Still a project, yet the complete scan did not find it: under a
+		// folder the scan skips (.gdignore, hidden, nested). It stays only
+		// when a session used it.
+		if keep != nil && c.via(root) != "session" {
 			gone = append(gone, root)
 		}
 	}
 	c.remove(gone)
 }
 
-// outsideScan reports whether a project root that a complete scan of path
-// did not find is still one: a project nested in another, or under a
-// folder the scan skips. Such a record came from an earlier session, not
-// from this folder's scan, and stays.
-func (c *Projects) outsideScan(root, path string) bool {
-	for dir := filepath.Dir(root); isUnder(dir, path) && dir != path; dir = filepath.Dir(dir) {
-		name := filepath.Base(dir)
-		if strings.HasPrefix(name, ".") || name == "node_modules" || hasProjectFile(dir) {
-			return true
-		}
-		if _, err := os.Lstat(filepath.Join(dir, ".gdignore")); err == nil {
-			return true
-		}
-	}
-	return strings.HasPrefix(filepath.Base(root), ".")
+func (c *Projects) via(root string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.projects[root].Via
 }
 
 func hasProjectFile(root string) bool {
@@ -466,6 +528,8 @@ func (c *Projects) loop() {
 
 // handle applies one batch of the watcher's.
 func (c *Projects) handle(b detect.Batch) {
+	c.work.Lock()
+	defer c.work.Unlock()
 	if b.Degraded != nil {
 		c.watchProblem(b.Degraded)
 	}
@@ -481,10 +545,7 @@ func (c *Projects) handle(b detect.Batch) {
 		if first {
 			c.log.Warn("the file watcher lost events (its queue overflowed); scanning the watched folders again")
 		}
-		for _, f := range folders {
-			c.rescan(f.Path, f.Depth)
-		}
-		c.verifyOthers()
+		c.rescanAll(folders)
 		return
 	}
 	c.apply(b.Changes)
@@ -493,24 +554,95 @@ func (c *Projects) handle(b detect.Batch) {
 // apply updates the catalog for the changes of one batch: a project file
 // that came, changed or went reloads that project and its siblings (whose
 // slugs depend on each other); a folder that came or went is scanned again.
+// The caller holds c.work.
 func (c *Projects) apply(changes []detect.Change) {
 	reload := map[string]bool{}
 	for _, ch := range changes {
-		if ch.Dir {
-			if depth, ok := c.depthLeft(ch.Path); ok {
-				c.rescan(ch.Path, depth)
+		if !ch.Dir {
+			switch filepath.Base(ch.Path) {
+			case "project.godot", "engine.cfg":
+				reload[filepath.Dir(ch.Path)] = true
 			}
-			reload[ch.Path] = true // the folder and its siblings
 			continue
 		}
-		switch filepath.Base(ch.Path) {
-		case "project.godot", "engine.cfg":
-			reload[filepath.Dir(ch.Path)] = true
+		if c.rewatch(ch.Path) {
+			continue
 		}
+		reload[ch.Path] = true // the folder and its siblings
+		depth, ok := c.depthLeft(ch.Path)
+		if !ok {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(ch.Path, ".gdignore")); err == nil {
+			// Skipped by every scan from now on: nothing below it counts.
+			c.dropBelow(ch.Path, depth, map[string]bool{})
+			continue
+		}
+		c.rescan(ch.Path, depth)
 	}
 	for dir := range reload {
 		c.reload(dir)
 	}
+}
+
+// rewatch handles a watched folder itself that went away or was replaced
+// (moved, deleted, cloned again): the watcher no longer covers it, so it is
+// watched and scanned again when it exists, and its projects are checked
+// when it does not. It reports whether dir is such a folder. The caller
+// holds c.work.
+func (c *Projects) rewatch(dir string) bool {
+	c.mu.Lock()
+	f, ok := c.folders[dir]
+	c.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if c.w != nil {
+		c.w.RemoveTree(dir)
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		c.dropBelow(dir, f.Depth, nil)
+		c.noteScan(dir, fmt.Errorf("the folder is gone"), false)
+		c.mu.Lock()
+		f.gone = true
+		c.mu.Unlock()
+		return true
+	}
+	if c.w != nil {
+		if err := c.w.AddTree(dir, f.Depth); err != nil {
+			c.watchProblem(err)
+		}
+	}
+	c.rescan(dir, f.Depth)
+	return true
+}
+
+// rescanAll scans the given folders again, and checks the projects no
+// folder covers. The caller holds c.work.
+func (c *Projects) rescanAll(folders []store.WatchedFolder) {
+	for _, f := range folders {
+		c.rescan(f.Path, f.Depth)
+	}
+	c.verifyOthers()
+}
+
+// Refresh scans every watched folder again when no watcher keeps them
+// current (out of watches, or watching is off), so list_projects answers
+// from the disk then.
+func (c *Projects) Refresh() {
+	c.mu.Lock()
+	degraded := c.degraded != "" || c.w == nil
+	folders := make([]store.WatchedFolder, 0, len(c.folders))
+	for _, f := range c.folders {
+		folders = append(folders, f.WatchedFolder)
+	}
+	c.mu.Unlock()
+	if !degraded {
+		return
+	}
+	c.work.Lock()
+	defer c.work.Unlock()
+	c.rescanAll(folders)
 }
 
 // depthLeft is how many levels below dir the catalog covers, when any
@@ -675,7 +807,7 @@ func (c *Projects) Below(dir string, depth int) ([]detect.Project, map[string]st
 		}
 		select {
 		case <-f.scanned:
-			if f.scanErr == nil {
+			if f.scanErr == nil && !f.viaLinks {
 				covered = true
 			}
 		default:

@@ -263,3 +263,106 @@ func TestCatalogSessionFolders(t *testing.T) {
 		}
 	}
 }
+
+// A project made, and one removed, while the first scan of a big folder
+// runs: scans and events are applied in order, so the catalog ends as the
+// disk is.
+func TestCatalogScanRacesEvents(t *testing.T) {
+	for attempt := range 2 {
+		base, _ := filepath.EvalSymlinks(t.TempDir())
+		games := filepath.Join(base, "games")
+		for i := range 1500 {
+			os.MkdirAll(filepath.Join(games, fmt.Sprintf("d%04d", i)), 0o755)
+		}
+		makeProject(t, filepath.Join(games, "gone"), "Gone")
+		c := NewProjects(nil, slog.New(slog.DiscardHandler), []string{games}, ProjectsOptions{})
+		for c.w.Stats().Watches < 1000 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		time.Sleep(time.Duration(attempt) * time.Millisecond)
+		makeProject(t, filepath.Join(games, "late"), "Late")
+		os.Remove(filepath.Join(games, "gone", "project.godot"))
+		c.Wait(10 * time.Second)
+		catalogIs(t, c, games, "late late")
+		c.Close()
+	}
+}
+
+// A watched folder replaced by another tree (moved away, a new one moved
+// in): it is watched and scanned again, and followed from then on.
+func TestCatalogFolderReplaced(t *testing.T) {
+	base, _ := filepath.EvalSymlinks(t.TempDir())
+	games := filepath.Join(base, "games")
+	makeProject(t, filepath.Join(games, "one"), "One")
+	c := NewProjects(nil, slog.New(slog.DiscardHandler), []string{games}, ProjectsOptions{})
+	defer c.Close()
+	c.Wait(5 * time.Second)
+	catalogIs(t, c, games, "one one")
+	makeProject(t, filepath.Join(base, "new", "two"), "Two")
+	if err := os.Rename(games, filepath.Join(base, "old")); err != nil {
+		t.Fatal(err)
+	}
+	catalogIs(t, c, games)
+	if err := os.Rename(filepath.Join(base, "new"), games); err != nil {
+		t.Fatal(err)
+	}
+	// The folder came back while unwatched: a session naming it again
+	// watches it again.
+	c.Watch(games, "env", 4)
+	catalogIs(t, c, games, "two two")
+	makeProject(t, filepath.Join(games, "three"), "Three")
+	catalogIs(t, c, games, "two two", "three three")
+	if ps, _, ok := c.Below(games, 4); !ok || len(ps) != 2 {
+		t.Fatalf("Below = %d projects, %v; want 2, true", len(ps), ok)
+	}
+}
+
+// Projects reached through a symlinked folder: the watcher does not follow
+// symlinks, so the catalog leaves that folder to detection's own scan.
+func TestCatalogSymlinkedProject(t *testing.T) {
+	base, _ := filepath.EvalSymlinks(t.TempDir())
+	games := filepath.Join(base, "games")
+	os.MkdirAll(games, 0o755)
+	makeProject(t, filepath.Join(base, "elsewhere", "proj"), "Linked")
+	if err := os.Symlink(filepath.Join(base, "elsewhere", "proj"), filepath.Join(games, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	c := NewProjects(nil, slog.New(slog.DiscardHandler), []string{games}, ProjectsOptions{})
+	defer c.Close()
+	c.Wait(5 * time.Second)
+	if _, _, ok := c.Below(games, 4); ok {
+		t.Fatal("Below answered for a folder whose projects lie behind a symlink")
+	}
+	d, err := detect.Resolve(detect.Request{WorkDir: games, Known: c.Known(), Below: c.Below})
+	if err != nil || d.Project.Root != filepath.Join(base, "elsewhere", "proj") {
+		t.Fatalf("resolved %+v, %v", d.Project, err)
+	}
+}
+
+// A .gdignore makes a folder's projects leave the catalog (as a scan
+// skips them); removing it brings them back. A project moved in below the
+// watched depth is not cataloged.
+func TestCatalogGdignoreAndDepth(t *testing.T) {
+	base, _ := filepath.EvalSymlinks(t.TempDir())
+	games := filepath.Join(base, "games")
+	makeProject(t, filepath.Join(games, "sub", "p1"), "P1")
+	makeProject(t, filepath.Join(games, "top"), "Top")
+	os.MkdirAll(filepath.Join(games, "a", "b", "c"), 0o755)
+	c := NewProjects(nil, slog.New(slog.DiscardHandler), []string{games}, ProjectsOptions{})
+	defer c.Close()
+	c.Wait(5 * time.Second)
+	catalogIs(t, c, games, "p1 sub/p1", "top top")
+	if err := os.WriteFile(filepath.Join(games, "sub", ".gdignore"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	catalogIs(t, c, games, "top top")
+	os.Remove(filepath.Join(games, "sub", ".gdignore"))
+	catalogIs(t, c, games, "p1 sub/p1", "top top")
+
+	makeProject(t, filepath.Join(base, "out", "d", "deep5"), "Deep Five")
+	if err := os.Rename(filepath.Join(base, "out", "d"), filepath.Join(games, "a", "b", "c", "d")); err != nil {
+		t.Fatal(err)
+	}
+	makeProject(t, filepath.Join(games, "marker"), "Marker") // an event after the move
+	catalogIs(t, c, games, "p1 sub/p1", "top top", "marker marker")
+}

@@ -113,6 +113,8 @@ const instructions = "Godot project tools. The project is detected from the clie
 // reaches EOF or ctx ends. stdio is one session; a daemon serves many.
 func (r *Router) ServeSession(ctx context.Context, in io.Reader, out io.Writer, env Env) error {
 	cs := newClientSession(env)
+	// Cheap: the folders are noted at once, scanned and saved in the
+	// background.
 	for _, dir := range env.ProjectsPath {
 		r.projects.Watch(dir, "env", r.projects.opts.Depth)
 	}

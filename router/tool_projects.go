@@ -124,6 +124,7 @@ func (r *Router) listProjects(ctx context.Context, req mcp.CallToolRequest) (*mc
 		return mcp.NewToolResultError("list_projects: " + err.Error()), nil
 	}
 	res := ProjectList{Projects: []ListedProject{}, Offset: offset, Watched: []string{}}
+	r.projects.Refresh()
 	if !r.projects.Wait(catalogWait) {
 		res.Note = "some watched folders are still being scanned; projects may be missing"
 	}
@@ -155,7 +156,7 @@ func (r *Router) listProjects(ctx context.Context, req mcp.CallToolRequest) (*mc
 		res.Watched = append(res.Watched, f.Path)
 	}
 	if st.Degraded != "" {
-		res.Note = strings.TrimPrefix(res.Note+"; ", "; ") + "the file watcher cannot cover every folder (" + st.Degraded + "): the list may lag the disk"
+		res.Note = strings.TrimPrefix(res.Note+"; ", "; ") + "the file watcher cannot cover every folder (" + st.Degraded + "): the watched folders were scanned for this answer"
 	}
 
 	var text strings.Builder
@@ -206,6 +207,7 @@ func (r *Router) listVersions(ctx context.Context, req mcp.CallToolRequest) (*mc
 		return mcp.NewToolResultError("list_versions: " + err.Error()), nil
 	}
 	arg = strings.Trim(strings.TrimSpace(arg), "/")
+	r.projects.Refresh()
 	r.projects.Wait(catalogWait)
 	all := r.projects.List()
 	slug := ""
