@@ -28,6 +28,7 @@ type routerFlags struct {
 	runtimeDir                 string
 	watch                      bool
 	watchDepth, maxWatches     int64
+	heartbeat, cooldown        time.Duration
 }
 
 func addRouterFlags(fs *flag.FlagSet) *routerFlags {
@@ -50,6 +51,10 @@ func addRouterFlags(fs *flag.FlagSet) *routerFlags {
 		"how many folder levels below a session's folder and each GODOT_PROJECTS_PATH folder are watched for projects (env GODOT_MCP_ROUTER_WATCH_DEPTH)")
 	fs.Int64Var(&f.maxWatches, "max-watches", envInt("GODOT_MCP_ROUTER_MAX_WATCHES", 8192),
 		"most file watches the router, and each instance, may hold; past it they fall back to checking the files (env GODOT_MCP_ROUTER_MAX_WATCHES)")
+	fs.DurationVar(&f.heartbeat, "heartbeat", envDuration("GODOT_MCP_ROUTER_HEARTBEAT", 15*time.Second),
+		"how often each ready instance is pinged; three missed pings replace it (env GODOT_MCP_ROUTER_HEARTBEAT)")
+	fs.DurationVar(&f.cooldown, "breaker-cooldown", envDuration("GODOT_MCP_ROUTER_BREAKER_COOLDOWN", time.Minute),
+		"after 5 crashes in 2 minutes, how long calls for that project are refused (unless its files change) (env GODOT_MCP_ROUTER_BREAKER_COOLDOWN)")
 	fs.StringVar(&f.runtimeDir, "runtime-dir", os.Getenv("GODOT_MCP_ROUTER_RUNTIME_DIR"),
 		"folder for sockets (env GODOT_MCP_ROUTER_RUNTIME_DIR; default $XDG_RUNTIME_DIR/godot-mcp-router or /tmp/godot-mcp-router-<uid>)")
 	return f
@@ -75,6 +80,8 @@ func (f *routerFlags) daemonArgs(runtimeDir string) []string {
 		"--watch=" + strconv.FormatBool(f.watch),
 		"--watch-depth", strconv.FormatInt(f.watchDepth, 10),
 		"--max-watches", strconv.FormatInt(f.maxWatches, 10),
+		"--heartbeat", f.heartbeat.String(),
+		"--breaker-cooldown", f.cooldown.String(),
 	}
 }
 
@@ -83,6 +90,9 @@ func (f *routerFlags) daemonArgs(runtimeDir string) []string {
 func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *router.Router, closeAll func(), err error) {
 	if f.snapCap < 1 || f.snapCap > 1<<20 {
 		return nil, nil, fmt.Errorf("--snapshot-cap-mb must be between 1 and %d, got %d", 1<<20, f.snapCap)
+	}
+	if f.heartbeat < 10*time.Millisecond || f.cooldown < 0 {
+		return nil, nil, fmt.Errorf("--heartbeat must be at least 10ms and --breaker-cooldown not negative")
 	}
 	if f.watchDepth < 0 || f.watchDepth > 32 {
 		return nil, nil, fmt.Errorf("--watch-depth must be between 0 and 32, got %d", f.watchDepth)
@@ -114,6 +124,9 @@ func (f *routerFlags) openRouter(log *slog.Logger, storeWait time.Duration) (r *
 			SnapshotDelay: f.snapDelay,
 			NoWatch:       !f.watch,
 			MaxWatches:    int(f.maxWatches),
+
+			Heartbeat:       f.heartbeat,
+			BreakerCooldown: f.cooldown,
 		},
 	})
 	if err != nil {

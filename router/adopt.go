@@ -55,7 +55,8 @@ func (p *Pool) adopt(rec store.Instance) error {
 	if err != nil {
 		return err
 	}
-	c := newRPCClient(conn, p.log)
+	proc := newProcess(rec.Key, rec.Socket, filepath.Join(p.opts.LogDir, logName(rec.Key)))
+	c := startRPCClient(conn, p.log, maxInstanceMessage, p.opts.OnNotification, proc.abort)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	init, _ := json.Marshal(map[string]any{
@@ -85,7 +86,6 @@ func (p *Pool) adopt(rec store.Instance) error {
 		return err
 	}
 
-	proc := newProcess(rec.Key, rec.Socket, filepath.Join(p.opts.LogDir, logName(rec.Key)))
 	proc.pid, proc.startTime, proc.nonce, proc.adopted = rec.PID, rec.StartTime, rec.Nonce, true
 	proc.conn, proc.client, proc.startedAt = conn, c, time.Now()
 	proc.report = instance.StartReport{Index: "adopted", Checked: true}

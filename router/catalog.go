@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -112,8 +113,12 @@ func (r *Router) forward(ft forwarded) server.ToolHandlerFunc {
 		if err != nil {
 			return mcp.NewToolResultError(fmt.Sprintf("%s: arguments: %v", ft.name, err)), nil
 		}
-		_, cs := stateFrom(ctx)
-		raw := r.callForwarded(ctx, cs, ft, args)
+		sess, cs := stateFrom(ctx)
+		var token any
+		if req.Params.Meta != nil {
+			token = req.Params.Meta.ProgressToken
+		}
+		raw := r.callForwarded(ctx, sess, cs, ft, args, token)
 		var res mcp.CallToolResult
 		if err := json.Unmarshal(raw, &res); err != nil {
 			return nil, fmt.Errorf("decoding the instance's answer: %w", err)
@@ -156,14 +161,20 @@ func (r *Router) intercept(ctx context.Context, _ *mcpconn.Session, method strin
 	if !ok {
 		return nil, false
 	}
-	_, cs := stateFrom(ctx)
-	return r.callForwarded(ctx, cs, ft, p.Arguments), true
+	sess, cs := stateFrom(ctx)
+	var token any
+	if raw, ok := p.Meta["progressToken"]; ok {
+		if err := json.Unmarshal(raw, &token); err != nil {
+			token = nil
+		}
+	}
+	return r.callForwarded(ctx, sess, cs, ft, p.Arguments, token), true
 }
 
 // callForwarded resolves the project of a call, takes the `project`
 // argument out, runs the tool on the project's instance and returns the raw
 // CallToolResult. Every failure is a tool error result the agent can read.
-func (r *Router) callForwarded(ctx context.Context, cs *clientSession, ft forwarded, rawArgs json.RawMessage) json.RawMessage {
+func (r *Router) callForwarded(ctx context.Context, sess *mcpconn.Session, cs *clientSession, ft forwarded, rawArgs json.RawMessage, progressToken any) json.RawMessage {
 	if cs == nil {
 		cs = newClientSession(Env{})
 	}
@@ -186,18 +197,33 @@ func (r *Router) callForwarded(ctx context.Context, cs *clientSession, ft forwar
 	if err != nil {
 		return toolErrorJSON("%s: %v", ft.name, err)
 	}
+	var meta map[string]string
+	if progressToken != nil && sess != nil {
+		tok, done := r.progress.open(sess, progressToken)
+		defer done()
+		meta = map[string]string{"progressToken": tok}
+	}
 	params, err := json.Marshal(struct {
 		Name      string                     `json:"name"`
 		Arguments map[string]json.RawMessage `json:"arguments"`
-	}{ft.name, args})
+		Meta      map[string]string          `json:"_meta,omitempty"`
+	}{ft.name, args, meta})
 	if err != nil {
 		return toolErrorJSON("%s: arguments: %v", ft.name, err)
 	}
+	start := time.Now()
 	res, err := r.pool.Call(ctx, d.Project, params, ft.readOnly)
+	r.metrics.call(d.Project.Root, ft.name, time.Since(start), err != nil || isToolError(res))
 	if err != nil {
 		return toolErrorJSON("%s on %s: %v", ft.name, d.Project.ID(), err)
 	}
 	return res
+}
+
+// isToolError reports whether a raw CallToolResult has isError set, without
+// decoding it (the flag is near the end, where mcp-go writes it).
+func isToolError(res json.RawMessage) bool {
+	return bytes.Contains(res, []byte(`"isError":true`))
 }
 
 // maxErrorText bounds a tool error: messages echo arguments, and an

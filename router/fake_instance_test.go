@@ -26,7 +26,7 @@ import (
 )
 
 const (
-	fakeEnv      = "GMR_FAKE_INSTANCE"  // the mode: ok, fail, die, silent, stubborn
+	fakeEnv      = "GMR_FAKE_INSTANCE"  // the mode: ok, fail, die, silent, stubborn, garbage, badid
 	fakeSpawnDir = "GMR_FAKE_SPAWN_DIR" // each fake leaves a file named by its pid here
 	fakeBusyDir  = "GMR_FAKE_BUSY_DIR"  // a slow tool leaves a file here while it runs
 	fakeArgsFile = "GMR_FAKE_ARGS_FILE" // where to record the arguments received
@@ -118,6 +118,19 @@ func fakeInstance(mode string, args []string) int {
 			return 0
 		}
 		go mcpconn.New(srv, c, nil, mcpconn.Options{}).Serve(ctx, c)
+		switch mode {
+		case "garbage", "badid":
+			// Once the router has initialized the session: a line that is
+			// not JSON-RPC, or an answer to an id never sent.
+			go func() {
+				time.Sleep(300 * time.Millisecond)
+				if mode == "garbage" {
+					fmt.Fprintln(c, "panic: this is not JSON-RPC")
+				} else {
+					fmt.Fprintln(c, `{"jsonrpc":"2.0","id":987654,"result":{}}`)
+				}
+			}()
+		}
 	}
 }
 
@@ -138,6 +151,19 @@ func fakeServer() *server.MCPServer {
 		case <-ctx.Done():
 			return mcp.NewToolResultError("cancelled"), nil
 		}
+	})
+	s.AddTool(mcp.NewTool("progress", mcp.WithNumber("steps")), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		steps := int(req.GetFloat("steps", 3))
+		var token any
+		if req.Params.Meta != nil {
+			token = req.Params.Meta.ProgressToken
+		}
+		for i := 1; i <= steps && token != nil; i++ {
+			server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+				"progressToken": token, "progress": i, "total": steps, "message": fmt.Sprintf("step %d", i)})
+			time.Sleep(10 * time.Millisecond) // work between the steps
+		}
+		return mcp.NewToolResultText(fmt.Sprintf("token %v", token)), nil
 	})
 	return s
 }

@@ -59,6 +59,25 @@ type PoolOptions struct {
 	// instance's default).
 	NoWatch    bool
 	MaxWatches int
+
+	// Health (see health.go). Heartbeat: how often ready instances are
+	// pinged, 0 = 15 s, negative = never; HeartbeatMisses pings missed in
+	// a row replace one, 0 = 3. CrashLimit crashes within CrashWindow open
+	// the breaker for BreakerCooldown (0 = 5, 2 min, 1 min). Restarts
+	// wait a backoff doubling up to BackoffMax (0 = 10 s), reset after a
+	// process ran StableAfter (0 = 1 min).
+	Heartbeat       time.Duration
+	HeartbeatMisses int
+	CrashLimit      int
+	CrashWindow     time.Duration
+	BreakerCooldown time.Duration
+	BackoffMax      time.Duration
+	StableAfter     time.Duration
+	// OnNotification gets the instances' notifications (progress); it
+	// must not block. nil: dropped.
+	OnNotification func(method string, params json.RawMessage)
+	// Metrics counts spawns, restarts, crashes and idle stops; nil: none.
+	Metrics *Metrics
 }
 
 // Pool keeps one instance process per project root: spawned on the first call
@@ -93,6 +112,7 @@ type Instance struct {
 	lastError    string
 	restarts     int
 	spawns       int
+	health       health
 }
 
 // NewPool prepares a pool. Its idle loop runs until Close.
@@ -140,6 +160,27 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 	if opts.SnapshotWait <= 0 {
 		opts.SnapshotWait = 3 * time.Second
 	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.HeartbeatMisses <= 0 {
+		opts.HeartbeatMisses = 3
+	}
+	if opts.CrashLimit <= 0 {
+		opts.CrashLimit = 5
+	}
+	if opts.CrashWindow <= 0 {
+		opts.CrashWindow = 2 * time.Minute
+	}
+	if opts.BreakerCooldown <= 0 {
+		opts.BreakerCooldown = time.Minute
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = 10 * time.Second
+	}
+	if opts.StableAfter <= 0 {
+		opts.StableAfter = time.Minute
+	}
 	p := &Pool{
 		opts:      opts,
 		log:       opts.Logger,
@@ -148,6 +189,7 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 		quit:      make(chan struct{}),
 	}
 	p.wg.Go(p.idleLoop)
+	p.wg.Go(p.heartbeatLoop)
 	return p, nil
 }
 
@@ -157,6 +199,9 @@ func NewPool(opts PoolOptions) (*Pool, error) {
 // that meets a process being stopped waits for its end and starts a new one.
 func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *process, error) {
 	for {
+		if err := p.checkBreaker(proj.Root); err != nil {
+			return nil, nil, err
+		}
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
@@ -181,11 +226,33 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 			continue
 		}
 		if proc == nil || !proc.alive() {
-			if proc != nil && !isClosed(proc.stopping) {
+			if wait := time.Until(inst.health.nextStart); wait > 0 {
+				// Backoff after a crash: wait it out (the caller's
+				// deadline permitting), then look again.
+				inst.mu.Unlock()
+				p.mu.Unlock()
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return inst, nil, fmt.Errorf("the instance crashed and restarts after a backoff of %v: %w", wait.Round(time.Millisecond), ctx.Err())
+				}
+				continue
+			}
+			restart := proc != nil && !isClosed(proc.stopping)
+			if restart {
 				inst.restarts++ // it died on its own
 			}
+			p.opts.Metrics.event(proj.Root, func(d *metricsEvents) {
+				d.spawns++
+				if restart {
+					d.restarts++
+				}
+			})
 			inst.Project = proj
 			inst.spawns++
+			inst.health.missed = 0
 			proc = newProcess(proj.Root,
 				socketPath(p.opts.RuntimeDir, proj.Root, p.pid, inst.spawns),
 				filepath.Join(p.opts.LogDir, logName(proj.Root)))
@@ -202,6 +269,7 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 				snapshotDelay: p.opts.SnapshotDelay,
 				noWatch:       p.opts.NoWatch,
 				maxWatches:    p.opts.MaxWatches,
+				onNotify:      p.opts.OnNotification,
 			}
 			p.wg.Go(func() {
 				proc.start(cfg, &p.wg)
@@ -263,10 +331,14 @@ func (p *Pool) afterStart(inst *Instance, proc *process) {
 		p.log.Info("instance stopped", "root", inst.Key, "pid", proc.pid)
 	default:
 		msg := fmt.Sprintf("instance exited unexpectedly (%s)", proc.exitStatus())
+		if why := proc.aborted(); why != "" {
+			msg = "instance replaced: " + why
+		}
 		inst.mu.Lock()
 		inst.lastError = msg
 		inst.mu.Unlock()
 		p.log.Warn(msg, "root", inst.Key, "pid", proc.pid, "log", proc.logPath)
+		p.noteCrash(inst, proc)
 	}
 	if proc.client != nil {
 		proc.client.Close()
@@ -307,7 +379,7 @@ func (p *Pool) Call(ctx context.Context, proj detect.Project, params json.RawMes
 		if err == nil {
 			return res, nil
 		}
-		if retry && attempt == 0 && proc.crashed() && ctx.Err() == nil {
+		if retry && attempt == 0 && errors.Is(err, errInstanceLost) && ctx.Err() == nil {
 			p.log.Warn("instance died under a read-only call; retrying on a new instance",
 				"root", inst.Key, "err", err)
 			continue
@@ -364,6 +436,8 @@ func (p *Pool) stopIdle(now time.Time) {
 			}
 			if now.Sub(last) >= p.opts.IdleTimeout {
 				proc.markStopping()
+				inst.health.idleStops++
+				p.opts.Metrics.event(inst.Key, func(d *metricsEvents) { d.idleStops++ })
 				idle = append(idle, stop{inst, proc})
 				p.log.Info("stopping idle instance", "root", inst.Key, "idle_timeout", p.opts.IdleTimeout)
 			}
@@ -458,6 +532,10 @@ type InstanceInfo struct {
 	// Snapshot is the project's kept snapshot, if any (debug_instances
 	// fills it in).
 	Snapshot *SnapshotState `json:"snapshot,omitempty"`
+	// Health: heartbeats, crashes, backoff and breaker.
+	Health HealthInfo `json:"health"`
+	// Metrics: all-time figures of the project, kept in the state file.
+	Metrics *InstanceMetrics `json:"metrics,omitempty"`
 }
 
 // Snapshot describes every instance the pool knows, sorted by root.
@@ -470,7 +548,11 @@ func (p *Pool) Snapshot() []InstanceInfo {
 	p.mu.Unlock()
 	out := make([]InstanceInfo, 0, len(insts))
 	for _, inst := range insts {
-		out = append(out, inst.info(p.opts.IdleCheck))
+		in := inst.info(p.opts.IdleCheck)
+		if m, ok := p.opts.Metrics.Project(inst.Key); ok {
+			in.Metrics = &m
+		}
+		out = append(out, in)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Root < out[j].Root })
 	return out
@@ -533,6 +615,10 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		Restarts:     inst.restarts,
 		Spawns:       inst.spawns,
 		Status:       StatusStopped,
+		Health:       inst.healthInfo(time.Now()),
+	}
+	if in.Health.BreakerOpen {
+		in.Status = StatusError
 	}
 	proc := inst.proc
 	if proc == nil {

@@ -64,6 +64,9 @@ type process struct {
 
 	nonce   string // the adoption secret given to the instance
 	adopted bool   // started by an earlier router and adopted (no cmd, no control)
+
+	abortMu     sync.Mutex
+	abortReason string // why the router killed it as broken (hung, garbage); "" otherwise
 }
 
 func newProcess(root, socket, logPath string) *process {
@@ -92,6 +95,8 @@ type spawnConfig struct {
 	snapshotDelay time.Duration
 	noWatch       bool // the instance checks the files before each call instead of watching
 	maxWatches    int  // the instance's watch budget; 0: its default
+	// onNotify gets the instance's notifications (progress); nil: dropped.
+	onNotify func(method string, params json.RawMessage)
 }
 
 // start launches the instance, waits for its readiness line, connects to its
@@ -219,7 +224,7 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 		return fmt.Errorf("connecting to instance socket %s: %w", p.socket, err)
 	}
 	p.conn = conn
-	c := newRPCClient(conn, cfg.log)
+	c := startRPCClient(conn, cfg.log, maxInstanceMessage, cfg.onNotify, p.abort)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	init, _ := json.Marshal(map[string]any{
@@ -294,24 +299,44 @@ func (p *process) callTool(ctx context.Context, params json.RawMessage) (json.Ra
 	return res, nil
 }
 
+// errInstanceLost marks a call that failed because its instance broke
+// (crashed, killed, replaced as hung or for talking garbage): a read-only
+// call is safe to run again on a new instance.
+var errInstanceLost = errors.New("instance lost")
+
+// lostError is an error that says what happened and is errInstanceLost.
+type lostError struct{ msg string }
+
+func (e lostError) Error() string        { return e.msg }
+func (e lostError) Is(target error) bool { return target == errInstanceLost }
+
+func lost(format string, args ...any) error { return lostError{fmt.Sprintf(format, args...)} }
+
 // explain turns a transport failure into what happened to the process.
 func (p *process) explain(err error) error {
 	if !errors.Is(err, errConnLost) {
 		return err
 	}
+	if why := p.aborted(); why != "" {
+		// Killed as broken: no need to wait for the reaper.
+		return lost("the instance (pid %d) was replaced during the call: %s", p.pid, why)
+	}
 	select {
 	case <-p.exited:
-	case <-time.After(time.Second):
+	case <-time.After(3 * time.Second):
 		// Connection lost but the process lives on: it is of no use now.
-		p.kill()
-		return fmt.Errorf("lost the connection to the instance (pid %d); it was stopped", p.pid)
+		p.abort("it closed its connection but did not exit")
+		return lost("lost the connection to the instance (pid %d); it was stopped", p.pid)
 	}
 	select {
 	case <-p.stopping:
 		return fmt.Errorf("the instance (pid %d) was stopped during the call", p.pid)
 	default:
 	}
-	return fmt.Errorf("the instance (pid %d) exited during the call (%s)", p.pid, p.exitStatus())
+	if why := p.aborted(); why != "" {
+		return lost("the instance (pid %d) was replaced during the call: %s", p.pid, why)
+	}
+	return lost("the instance (pid %d) exited during the call (%s)", p.pid, p.exitStatus())
 }
 
 // alive reports whether the process started well and has not exited.
@@ -321,8 +346,8 @@ func (p *process) alive() bool {
 	default:
 		return true // still starting
 	}
-	if p.startErr != nil {
-		return false
+	if p.startErr != nil || p.aborted() != "" {
+		return false // an aborted process is being killed: a new one may start now
 	}
 	select {
 	case <-p.exited:
@@ -375,6 +400,40 @@ func (p *process) stop(grace time.Duration) {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		<-p.exited
 	}
+}
+
+// abort kills a process that is broken (hung, or talking garbage) without
+// marking it stopping: its exit counts as a crash, so the backoff and the
+// breaker apply and a read-only call in flight is retried.
+func (p *process) abort(reason string) {
+	p.abortMu.Lock()
+	first := p.abortReason == ""
+	if first {
+		p.abortReason = reason
+	}
+	p.abortMu.Unlock()
+	if !first {
+		return
+	}
+	if p.conn != nil {
+		p.conn.Close() // calls in flight end now
+	}
+	if p.cmd == nil && !p.adopted {
+		return
+	}
+	select {
+	case <-p.exited:
+	default:
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
+}
+
+// aborted says why the router killed the process as broken, "" when it
+// did not.
+func (p *process) aborted() string {
+	p.abortMu.Lock()
+	defer p.abortMu.Unlock()
+	return p.abortReason
 }
 
 // kill ends the process at once.

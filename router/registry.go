@@ -163,9 +163,11 @@ func processMatches(pid int, startTime uint64) bool {
 	return err == nil && st == startTime
 }
 
-// nonceLocked is the current process's adoption secret (inst.mu held).
+// nonceLocked is the current process's adoption secret (inst.mu held); ""
+// while it starts: launch writes it without a lock, before ready closes,
+// and a call that gives up during the spawn persists the record meanwhile.
 func (inst *Instance) nonceLocked() string {
-	if inst.proc == nil {
+	if inst.proc == nil || !isClosed(inst.proc.ready) {
 		return ""
 	}
 	return inst.proc.nonce

@@ -29,6 +29,8 @@ type Options struct {
 	// the process); sessions may name more (Env.ProjectsPath).
 	ProjectsPath []string
 	Projects     ProjectsOptions
+	// MetricsFlush is how often metrics go to the store; 0 means 5 s.
+	MetricsFlush time.Duration
 }
 
 // Router is the client-facing core: it serves any number of MCP client
@@ -46,6 +48,8 @@ type Router struct {
 	storeProblem string
 	pool         *Pool
 	projects     *Projects
+	metrics      *Metrics
+	progress     progressRelay
 	mcp          *server.MCPServer
 	forwarded    map[string]forwarded // instance tools by name; written before toolsReady closes
 	toolsList    json.RawMessage      // the tools/list result; written before toolsReady closes
@@ -79,10 +83,14 @@ func New(st *store.Store, opts Options) (*Router, error) {
 	popts.Version = opts.Version
 	popts.Registry = r.reg
 	popts.Snapshots = r.snaps
+	r.metrics = NewMetrics(st, opts.Logger, opts.MetricsFlush)
+	popts.Metrics = r.metrics
+	popts.OnNotification = r.progress.deliver
 	pool, err := NewPool(popts)
 	if err != nil {
 		r.reg.Close()
 		r.snaps.Close()
+		r.metrics.Close()
 		return nil, err
 	}
 	r.pool = pool
@@ -140,6 +148,7 @@ func (r *Router) Close() error {
 		<-r.toolsReady
 		r.closeErr = r.pool.Close() // asks each instance for a last snapshot first
 		r.projects.Close()
+		r.metrics.Close() // the last flush, after the pool's last events
 		r.bg.Wait()
 		r.snaps.Close()
 		r.reg.Close()

@@ -40,9 +40,18 @@ type rpcClient struct {
 	writeMu sync.Mutex     // guards writes to conn: one line at a time
 	notes   sync.WaitGroup // cancellation notices being sent
 
-	mu      sync.Mutex // guards pending and err
-	pending map[int64]chan rpcResult
-	err     error // set when the read loop ends
+	// onNotify, when set, gets the instance's notifications (progress);
+	// it must not block. onBroken, when set, is told once that the
+	// instance broke the protocol (a line that is not JSON-RPC, an answer
+	// to an id never sent): the connection is closed and the instance is
+	// to be replaced.
+	onNotify func(method string, params json.RawMessage)
+	onBroken func(reason string)
+
+	mu        sync.Mutex // guards pending, cancelled and err
+	pending   map[int64]chan rpcResult
+	cancelled map[int64]struct{} // calls given up whose answers may still come
+	err       error              // set when the read loop ends
 
 	done chan struct{} // closed when the read loop ends
 }
@@ -61,14 +70,19 @@ type rpcError struct {
 func (e *rpcError) Error() string { return fmt.Sprintf("%s (code %d)", e.Message, e.Code) }
 
 func newRPCClient(conn net.Conn, log *slog.Logger) *rpcClient {
-	return startRPCClient(conn, log, maxInstanceMessage)
+	return startRPCClient(conn, log, maxInstanceMessage, nil, nil)
 }
 
-func startRPCClient(conn net.Conn, log *slog.Logger, maxLine int) *rpcClient {
-	c := &rpcClient{conn: conn, log: log, maxLine: maxLine, pending: map[int64]chan rpcResult{}, done: make(chan struct{})}
+func startRPCClient(conn net.Conn, log *slog.Logger, maxLine int, onNotify func(string, json.RawMessage), onBroken func(string)) *rpcClient {
+	c := &rpcClient{conn: conn, log: log, maxLine: maxLine, pending: map[int64]chan rpcResult{},
+		cancelled: map[int64]struct{}{}, onNotify: onNotify, onBroken: onBroken, done: make(chan struct{})}
 	go c.readLoop()
 	return c
 }
+
+// maxCancelled bounds the ids of given-up calls remembered for their late
+// answers.
+const maxCancelled = 4096
 
 // call sends a request and waits for its answer. When ctx ends first, the
 // instance is told with notifications/cancelled.
@@ -103,7 +117,7 @@ func (c *rpcClient) call(ctx context.Context, method string, params json.RawMess
 	case r := <-ch:
 		return r.result, r.err
 	case <-ctx.Done():
-		c.forget(id)
+		c.forgetCancelled(id)
 		// Told in the background: the caller returns at once even when
 		// the instance is too busy to read. No notice once the
 		// connection is gone (Close may be waiting for notes already).
@@ -154,6 +168,28 @@ func (c *rpcClient) forget(id int64) {
 	c.mu.Lock()
 	delete(c.pending, id)
 	c.mu.Unlock()
+}
+
+// forgetCancelled gives up a call whose answer may still come.
+func (c *rpcClient) forgetCancelled(id int64) {
+	c.mu.Lock()
+	if _, ok := c.pending[id]; ok {
+		delete(c.pending, id)
+		if len(c.cancelled) >= maxCancelled {
+			clear(c.cancelled)
+		}
+		c.cancelled[id] = struct{}{}
+	}
+	c.mu.Unlock()
+}
+
+// broken ends the connection after the instance broke the protocol.
+func (c *rpcClient) broken(reason string, line []byte) {
+	c.log.Warn("instance broke the protocol; replacing it", "why", reason, "line", truncate(line, 200))
+	if c.onBroken != nil {
+		c.onBroken(reason)
+	}
+	c.conn.Close()
 }
 
 func (c *rpcClient) readLoop() {
@@ -223,27 +259,37 @@ func fastResult(line []byte) (id int64, result json.RawMessage, ok bool) {
 
 func (c *rpcClient) dispatch(line []byte) {
 	if id, result, ok := fastResult(line); ok {
+		if !c.expected(id) {
+			c.broken("an answer to an id the router never sent", line)
+			return
+		}
 		c.deliver(id, rpcResult{result: result})
 		return
 	}
 	var env struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Result json.RawMessage `json:"result"`
-		Error  *rpcError       `json:"error"`
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Method  string          `json:"method"`
+		Params  json.RawMessage `json:"params"`
+		Result  json.RawMessage `json:"result"`
+		Error   *rpcError       `json:"error"`
 	}
-	if err := json.Unmarshal(line, &env); err != nil {
-		c.log.Warn("instance sent a line that is not JSON-RPC", "err", err, "line", truncate(line, 200))
+	if err := json.Unmarshal(line, &env); err != nil || env.JSONRPC != "2.0" {
+		if len(bytes.TrimSpace(line)) == 0 {
+			return // a blank line is no message
+		}
+		c.broken("a line that is not JSON-RPC 2.0", line)
 		return
 	}
 	if env.Method != "" {
-		// Notifications (progress, log messages) are not relayed yet; an
-		// instance sends no requests.
-		return
+		if len(env.ID) == 0 && c.onNotify != nil {
+			c.onNotify(env.Method, env.Params) // progress, log messages
+		}
+		return // an instance sends no requests the router answers
 	}
 	id, err := strconv.ParseInt(string(bytes.TrimSpace(env.ID)), 10, 64)
-	if err != nil {
-		c.log.Warn("instance answered with an id the router never sent", "id", string(env.ID))
+	if err != nil || !c.expected(id) {
+		c.broken("an answer to an id the router never sent", line)
 		return
 	}
 	// json.RawMessage copies what it decodes, so the result does not alias
@@ -255,6 +301,21 @@ func (c *rpcClient) dispatch(line []byte) {
 		r.err = errors.New("instance answered with neither a result nor an error")
 	}
 	c.deliver(id, r)
+}
+
+// expected reports whether an answer with this id may come: a call in
+// flight, or one given up (its late answer is dropped).
+func (c *rpcClient) expected(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[id]; ok {
+		return true
+	}
+	if _, ok := c.cancelled[id]; ok {
+		delete(c.cancelled, id)
+		return true
+	}
+	return false
 }
 
 func (c *rpcClient) deliver(id int64, r rpcResult) {

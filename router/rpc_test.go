@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -80,7 +81,7 @@ type fakePeer struct {
 func newRPCPair(t *testing.T) (*rpcClient, *fakePeer) {
 	t.Helper()
 	a, b := net.Pipe()
-	c := startRPCClient(a, slog.New(slog.DiscardHandler), 1<<20)
+	c := startRPCClient(a, slog.New(slog.DiscardHandler), 1<<20, nil, nil)
 	t.Cleanup(func() { c.Close(); b.Close() })
 	return c, &fakePeer{conn: b, br: bufio.NewReader(b)}
 }
@@ -133,7 +134,7 @@ func TestRPCClientOutOfOrderAnswers(t *testing.T) {
 	// Answer in reverse order, with noise in between.
 	for i := len(ids) - 1; i >= 0; i-- {
 		fmt.Fprintf(peer.conn, `{"jsonrpc":"2.0","method":"notifications/message","params":{}}`+"\n")
-		fmt.Fprintf(peer.conn, "not json at all\n")
+		fmt.Fprintf(peer.conn, "\n") // a blank line is nothing
 		fmt.Fprintf(peer.conn, `{"jsonrpc":"2.0","id":%d,"result":{"echo":%d}}`+"\n", ids[i], ids[i])
 	}
 	seen := map[string]bool{}
@@ -207,5 +208,67 @@ func TestRPCClientOversizedLine(t *testing.T) {
 	go peer.conn.Write(bytes.Repeat([]byte("x"), 2<<20))
 	if err := <-done; !errors.Is(err, errConnLost) || !strings.Contains(err.Error(), "over") {
 		t.Fatalf("oversized line: %v", err)
+	}
+}
+
+// Garbage from an instance (a line that is not JSON-RPC, an answer to an id
+// never sent) ends the connection and says why; a late answer to a call
+// given up is not garbage; notifications go to onNotify.
+func TestRPCClientGarbageBreaks(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		line    func(sent int64) string
+		broken  bool
+		notices int
+	}{
+		{"not json", func(int64) string { return "panic: runtime error\n" }, true, 0},
+		{"json, not json-rpc", func(int64) string { return `{"hello":1}` + "\n" }, true, 0},
+		{"unknown id", func(sent int64) string { return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":{}}`+"\n", sent+100) }, true, 0},
+		{"unknown id, error answer", func(sent int64) string {
+			return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"error":{"code":1,"message":"x"}}`+"\n", sent+100)
+		}, true, 0},
+		{"late answer to a cancelled call", func(sent int64) string { return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":{}}`+"\n", sent) }, false, 0},
+		{"progress", func(int64) string {
+			return `{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1}}` + "\n"
+		}, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			defer b.Close()
+			var mu sync.Mutex
+			var why []string
+			notices := 0
+			c := startRPCClient(a, slog.New(slog.DiscardHandler), 1<<20,
+				func(method string, params json.RawMessage) { mu.Lock(); notices++; mu.Unlock() },
+				func(reason string) { mu.Lock(); why = append(why, reason); mu.Unlock() })
+			defer c.Close()
+			peer := &fakePeer{conn: b, br: bufio.NewReader(b)}
+			go io.Copy(io.Discard, peer.br) // the cancel notice and later requests
+			ctx, cancel := context.WithCancel(context.Background())
+			first := make(chan error, 1)
+			go func() { _, err := c.call(ctx, "tools/call", nil); first <- err }()
+			// The first request is id 1; give it up, then send the line.
+			time.Sleep(20 * time.Millisecond)
+			cancel()
+			<-first
+			fmt.Fprint(b, tc.line(1))
+			// A call after the line: answered when the line was fine.
+			second := make(chan error, 1)
+			go func() { _, err := c.call(context.Background(), "ping", nil); second <- err }()
+			time.Sleep(20 * time.Millisecond)
+			fmt.Fprint(b, `{"jsonrpc":"2.0","id":2,"result":{}}`+"\n")
+			err := <-second
+			mu.Lock()
+			defer mu.Unlock()
+			if tc.broken {
+				if len(why) != 1 || !errors.Is(err, errConnLost) {
+					t.Fatalf("broken %q, second call %v; want one reason and a lost connection", why, err)
+				}
+				return
+			}
+			if len(why) != 0 || err != nil || notices != tc.notices {
+				t.Fatalf("broken %q, second call %v, notices %d", why, err, notices)
+			}
+		})
 	}
 }

@@ -224,6 +224,25 @@ func (rep InstancesReport) Text() string {
 			}
 			text.WriteString("\n")
 		}
+		h := in.Health
+		fmt.Fprintf(&text, "  health: last heartbeat %s, %d missed, %d crashes (%d recent)", agoText(h.LastHeartbeat), h.MissedHeartbeats, h.Crashes, h.RecentCrashes)
+		if h.BreakerOpen {
+			fmt.Fprintf(&text, ", BREAKER OPEN until %s", h.BreakerUntil.Format(time.TimeOnly))
+		} else if !h.NextStart.IsZero() {
+			fmt.Fprintf(&text, ", next start after %s", h.NextStart.Format(time.TimeOnly))
+		}
+		text.WriteString("\n")
+		if m := in.Metrics; m != nil {
+			fmt.Fprintf(&text, "  metrics (all time): %d calls, %d errors, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %d spawns, %d restarts, %d crashes, %d idle stops\n",
+				m.Calls, m.Errors, m.P50MS, m.P95MS, m.P99MS, m.Spawns, m.Restarts, m.Crashes, m.IdleStops)
+			for i, tm := range m.Tools {
+				if i == 5 {
+					fmt.Fprintf(&text, "    and %d more tools\n", len(m.Tools)-5)
+					break
+				}
+				fmt.Fprintf(&text, "    %s: %d calls, %d errors, p50 %.2f ms, p99 %.2f ms\n", tm.Tool, tm.Calls, tm.Errors, tm.P50MS, tm.P99MS)
+			}
+		}
 		if in.LastError != "" {
 			fmt.Fprintf(&text, "  last error: %s\n", in.LastError)
 		}
@@ -254,4 +273,12 @@ func (rep InstancesReport) Text() string {
 		fmt.Fprintf(&text, "(registry) %s [%s] pid %d alive=%v %s\n", rec.Project, rec.Status, rec.PID, rec.Alive, rec.Root)
 	}
 	return strings.TrimRight(text.String(), "\n")
+}
+
+// agoText says how long ago t was, for people.
+func agoText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
 }

@@ -206,3 +206,153 @@ func BenchmarkProjects(b *testing.B) {
 		}
 	}
 }
+
+// flushDeltas is one flush of a busy router: 10 projects, each with its own
+// events and 4 tools called a few times, 50 deltas in all.
+func flushDeltas() []store.MetricsDelta {
+	var ds []store.MetricsDelta
+	for p := range 10 {
+		root := fmt.Sprintf("/home/user/games/project-%04d", p)
+		ds = append(ds, store.MetricsDelta{Root: root, MissedHeartbeats: 1})
+		for _, tool := range []string{"get_scene", "find_nodes", "get_script", "run_scene"} {
+			ds = append(ds, toolDelta(root, tool, 5, 1, time.Duration(p+1)*3*time.Millisecond))
+		}
+	}
+	return ds
+}
+
+// fullMetricsStore is a store with MaxHourlyRecords roll-ups (120 records
+// an hour for a week) dated 200 to 367 hours after metricsEpoch, so flushes
+// between metricsEpoch and 100 hours after it find the bucket full and
+// prune none of it by age.
+func fullMetricsStore(b *testing.B) *store.Store {
+	b.Helper()
+	s := newStore(b)
+	for h := range store.MaxHourlyRecords/120 + 1 {
+		var fill []store.MetricsDelta
+		for i := range 120 {
+			fill = append(fill, toolDelta(fmt.Sprintf("/home/user/games/old-%03d", i/4), fmt.Sprint("tool-", i%4), 2, 0, time.Millisecond))
+		}
+		if err := s.AddMetrics(metricsEpoch.Add(time.Duration(200+h)*time.Hour), fill); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if all, err := s.MetricsHourly(time.Time{}); err != nil || len(all) != store.MaxHourlyRecords {
+		b.Fatalf("MetricsHourly = %d, %v", len(all), err)
+	}
+	return s
+}
+
+// BenchmarkAddMetrics flushes 50 deltas, as a router does every few
+// seconds, into a store whose roll-ups are at MaxHourlyRecords. steady:
+// flushes 5s apart in one hour, adding into records that exist, as all
+// but the first flush of an hour do. new-hour: each flush starts an hour,
+// the most a flush costs: 50 new roll-ups, a walk of the bucket to count
+// it, and the 50 oldest dropped.
+func BenchmarkAddMetrics(b *testing.B) {
+	ds := flushDeltas()
+	b.Run("steady", func(b *testing.B) {
+		s := fullMetricsStore(b)
+		if err := s.AddMetrics(metricsEpoch, ds); err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			// Within the hour: 720 flushes, then again from its start.
+			if err := s.AddMetrics(metricsEpoch.Add(time.Duration(i%720)*5*time.Second), ds); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("new-hour", func(b *testing.B) {
+		s := fullMetricsStore(b)
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			// An hour's roll-ups are dropped, as the oldest, long before
+			// the hour comes round again.
+			if err := s.AddMetrics(metricsEpoch.Add(time.Duration(i%100)*time.Hour), ds); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		if all, err := s.MetricsHourly(time.Time{}); err != nil || len(all) != store.MaxHourlyRecords {
+			b.Fatalf("MetricsHourly = %d, %v", len(all), err)
+		}
+		if info, err := os.Stat(s.Path()); err == nil {
+			b.ReportMetric(float64(info.Size())/(1<<20), "file-MB")
+		}
+	})
+}
+
+// BenchmarkMetrics lists 1,000 totals, as a status command would.
+func BenchmarkMetrics(b *testing.B) {
+	s := newStore(b)
+	var ds []store.MetricsDelta
+	for p := range 200 {
+		root := fmt.Sprintf("/home/user/games/project-%04d", p)
+		ds = append(ds, store.MetricsDelta{Root: root, Spawns: 1})
+		for _, tool := range []string{"get_scene", "find_nodes", "get_script", "run_scene"} {
+			ds = append(ds, toolDelta(root, tool, 5, 1, time.Duration(p+1)*time.Millisecond))
+		}
+	}
+	if err := s.AddMetrics(metricsEpoch, ds); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if all, err := s.Metrics(); err != nil || len(all) != 1000 {
+			b.Fatalf("Metrics = %d, %v", len(all), err)
+		}
+	}
+}
+
+// BenchmarkMetricsHourly lists a day of roll-ups out of a full week at the
+// cap.
+func BenchmarkMetricsHourly(b *testing.B) {
+	s := newStore(b)
+	at := metricsEpoch
+	const perHour = store.MaxHourlyRecords / 168
+	for range 168 {
+		var fill []store.MetricsDelta
+		for i := range perHour {
+			fill = append(fill, toolDelta(fmt.Sprintf("/home/user/games/project-%04d", i/4), fmt.Sprint("tool-", i%4), 3, 0, time.Millisecond))
+		}
+		if err := s.AddMetrics(at, fill); err != nil {
+			b.Fatal(err)
+		}
+		at = at.Add(time.Hour)
+	}
+	since := at.Add(-24 * time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if all, err := s.MetricsHourly(since); err != nil || len(all) != 24*perHour {
+			b.Fatalf("MetricsHourly = %d, %v", len(all), err)
+		}
+	}
+	if info, err := os.Stat(s.Path()); err == nil {
+		b.ReportMetric(float64(info.Size())/(1<<20), "file-MB")
+	}
+}
+
+// BenchmarkHistogramObserve is the router's cost per call counted.
+func BenchmarkHistogramObserve(b *testing.B) {
+	var h store.Histogram
+	d := time.Duration(0)
+	for b.Loop() {
+		h.Observe(d)
+		d = (d + 7919*time.Microsecond) % (2 * time.Minute)
+	}
+}
+
+func BenchmarkHistogramQuantile(b *testing.B) {
+	var h store.Histogram
+	for i := range 10000 {
+		h.Observe(time.Duration(i) * 997 * time.Microsecond)
+	}
+	for b.Loop() {
+		_ = h.Quantile(0.99)
+	}
+}

@@ -1,4 +1,4 @@
-// Package store keeps everything the router persists in one bbolt file: the instance registry, state snapshots and the project catalog now; metrics later.
+// Package store keeps everything the router persists in one bbolt file: the instance registry, state snapshots, the project catalog and metrics.
 //
 // # Layout
 //
@@ -11,8 +11,11 @@
 //	snapshot_data    project root -> the snapshot's bytes, opaque to the store
 //	catalog          project root -> CatalogProject as JSON
 //	catalog_folders  watched folder path -> WatchedFolder as JSON
+//	metrics          root + "\x00" + tool -> MetricsRecord as JSON (all-time totals)
+//	metrics_hourly   hour + "\x00" + root + "\x00" + tool -> MetricsRecord as JSON
+//	                 (hour: RFC 3339 in UTC, 2026-03-04T10:00:00Z, so keys sort by time)
 //
-// Later: metrics. Records are JSON so a person can read them with the
+// Records are JSON so a person can read them with the
 // bbolt command and an older build can read a newer build's records (unknown
 // fields are ignored). A change that an older build would misread raises the
 // schema version instead. A new bucket does not: an older build walks any
@@ -40,6 +43,23 @@
 // (oldest UsedAt), in the same transaction and those just put last. Like the
 // registry, the catalog is a record to re-check: a project may have moved or
 // gone since SeenAt.
+//
+// Metrics count, per project and per tool of a project, calls, errors and a
+// latency Histogram, and per project its instance's spawns, restarts,
+// crashes, idle stops and missed heartbeats. The router counts in memory and
+// hands the deltas to AddMetrics every few seconds and at shutdown, one
+// transaction per flush, so a crash loses at most the last few seconds and
+// the totals survive restarts. Each flush adds into the all-time totals and
+// into the roll-up of its UTC hour. Both are bounded: roll-ups of hours
+// that ended MetricsKeep (7 days) or longer before the flush are deleted,
+// and past MaxHourlyRecords the oldest hours go (the whole week for about
+// 119 projects and tools busy every hour; more keep fewer hours); past
+// MaxMetricsRecords the least recently updated totals go. The histogram's
+// fixed buckets (LatencyBounds) are part of the layout: p50, p95 and p99 are
+// estimated from them, within a bucket's width, and histograms merge by
+// adding. Counting the records to enforce the caps walks a bucket's keys, so
+// AddMetrics does it only when a flush makes new records, for the roll-ups
+// about once an hour.
 //
 // # Caveats
 //
@@ -92,8 +112,9 @@
 // should close the store and open it again, which moves the file aside.
 //
 // A record that does not decode as JSON is skipped with a warning: Instances,
-// Projects and Folders leave it out, Instance reports it missing,
-// UpdateInstance, PutProjects and PutFolders replace it.
+// Projects, Folders, Metrics and MetricsHourly leave it out, Instance
+// reports it missing, UpdateInstance, PutProjects, PutFolders and AddMetrics
+// replace it.
 //
 // A file written by a newer build (schema higher than ours) is refused with
 // ErrNewerSchema before bbolt opens it for writing, and left unchanged.

@@ -29,6 +29,14 @@ func DataEnd(path string) (int64, error) {
 // SetClock replaces the snapshot LRU clock of s; call it before using s.
 func SetClock(s *Store, now func() time.Time) { s.now = now }
 
+// SetMetricsCaps replaces MaxHourlyRecords and MaxMetricsRecords for s, so
+// a test reaches them without writing thousands of records; call it before
+// using s.
+func SetMetricsCaps(s *Store, hourly, totals int) { s.maxHourly, s.maxTotals = hourly, totals }
+
+// MetricsCaps returns the caps s keeps the metrics within.
+func MetricsCaps(s *Store) (hourly, totals int) { return s.maxHourly, s.maxTotals }
+
 // CheckReads runs the structure check on the file at path and returns how
 // many bytes of the file it read.
 func CheckReads(path string) (int64, error) {

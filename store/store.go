@@ -56,8 +56,8 @@ const (
 	// initBuckets. A new bucket does not raise it: an older build never looks
 	// at buckets it does not know (its structure check walks any bucket, its
 	// initBuckets asks only for its own), so it opens the file as before and
-	// leaves the new buckets alone. The snapshot and catalog buckets came
-	// that way.
+	// leaves the new buckets alone. The snapshot, catalog and metrics
+	// buckets came that way.
 	schemaVersion = 1
 
 	defaultTimeout = 500 * time.Millisecond
@@ -79,12 +79,15 @@ const (
 
 	bucketCatalog        = "catalog"
 	bucketCatalogFolders = "catalog_folders"
-	// Later: bucketMetrics = "metrics"; add it to buckets.
+
+	bucketMetrics       = "metrics"
+	bucketMetricsHourly = "metrics_hourly"
 )
 
 // buckets are the buckets initBuckets creates under the root, besides meta.
 func buckets() []string {
-	return []string{bucketInstances, bucketSnapMeta, bucketSnapData, bucketCatalog, bucketCatalogFolders}
+	return []string{bucketInstances, bucketSnapMeta, bucketSnapData, bucketCatalog, bucketCatalogFolders,
+		bucketMetrics, bucketMetricsHourly}
 }
 
 // Options are the optional settings of Open. The zero value, and a nil
@@ -128,6 +131,10 @@ type Store struct {
 	recovered string // set by Open only, read-only afterwards
 	snapCap   int64
 	now       func() time.Time // the snapshot LRU clock; tests replace it before use
+
+	// maxHourly and maxTotals are MaxHourlyRecords and MaxMetricsRecords;
+	// tests lower them before use.
+	maxHourly, maxTotals int
 
 	// mu guards db. Calls hold it shared for their transaction; Close holds
 	// it exclusively, so it waits for calls in flight and later calls see
@@ -181,7 +188,8 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.SnapshotCap <= 0 {
 		o.SnapshotCap = defaultSnapshotCap
 	}
-	s := &Store{path: path, log: o.Logger, readOnly: o.ReadOnly, snapCap: o.SnapshotCap, now: time.Now}
+	s := &Store{path: path, log: o.Logger, readOnly: o.ReadOnly, snapCap: o.SnapshotCap, now: time.Now,
+		maxHourly: MaxHourlyRecords, maxTotals: MaxMetricsRecords}
 	if !o.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("creating the folder of store %s: %w", path, err)
