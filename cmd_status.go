@@ -26,6 +26,15 @@ type statusReport struct {
 	// watched for it.
 	Projects []store.CatalogProject `json:"projects"`
 	Folders  []store.WatchedFolder  `json:"watched_folders"`
+	// Metrics: all-time figures per project and tool, from the state file.
+	Metrics []statusMetrics `json:"metrics"`
+}
+
+type statusMetrics struct {
+	store.MetricsRecord
+	P50MS float64 `json:"p50_ms"`
+	P95MS float64 `json:"p95_ms"`
+	P99MS float64 `json:"p99_ms"`
 }
 
 type statusSnapshot struct {
@@ -58,6 +67,7 @@ func runStatus(args []string, out io.Writer) error {
 			enc.SetIndent("", "  ")
 			return enc.Encode(live)
 		}
+		printInstanceTable(out, live)
 		fmt.Fprintln(out, live.Text())
 		return nil
 	}
@@ -98,6 +108,17 @@ func runStatus(args []string, out io.Writer) error {
 		total += s.Size
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t\n", s.Root, router.HumanBytes(s.Size), s.Files, ago(now, s.SavedAt), ago(now, s.UsedAt))
 	}
+	fmt.Fprintf(tw, "\nMETRICS\tCALLS\tERRORS\tP50 MS\tP99 MS\tSPAWNS/RESTARTS/CRASHES/IDLE STOPS\n")
+	if len(rep.Metrics) == 0 {
+		fmt.Fprintf(tw, "(none)\n")
+	}
+	for _, m := range rep.Metrics {
+		if m.Tool == "" {
+			fmt.Fprintf(tw, "%s\t\t\t\t\t%d/%d/%d/%d\n", m.Root, m.Spawns, m.Restarts, m.Crashes, m.IdleStops)
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%.2f\t\n", m.Tool, m.Calls, m.Errors, m.P50MS, m.P99MS)
+	}
 	fmt.Fprintf(tw, "\nPROJECT\tENGINE\tSEEN\t\t\tROOT\n")
 	if len(rep.Projects) == 0 {
 		fmt.Fprintf(tw, "(none)\n")
@@ -121,7 +142,7 @@ func readStatus(now time.Time) (statusReport, error) {
 		return statusReport{}, err
 	}
 	rep := statusReport{Store: path, Instances: []store.Instance{}, Snapshots: []statusSnapshot{},
-		Projects: []store.CatalogProject{}, Folders: []store.WatchedFolder{}}
+		Projects: []store.CatalogProject{}, Folders: []store.WatchedFolder{}, Metrics: []statusMetrics{}}
 	st, err := store.Open(path, &store.Options{Timeout: 200 * time.Millisecond, ReadOnly: true})
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -151,12 +172,44 @@ func readStatus(now time.Time) (statusReport, error) {
 	if fs, err := st.Folders(); err == nil {
 		rep.Folders = fs
 	}
+	if ms, err := st.Metrics(); err == nil {
+		for _, m := range ms {
+			rep.Metrics = append(rep.Metrics, statusMetrics{m, msOf(m.Latency.Quantile(0.5)), msOf(m.Latency.Quantile(0.95)), msOf(m.Latency.Quantile(0.99))})
+		}
+	}
 	return rep, nil
 }
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
 	return now.Sub(t).Round(time.Second).String() + " ago"
+}
+
+// printInstanceTable prints the daemon's instances with their health and
+// metrics, one row each.
+func printInstanceTable(out io.Writer, live router.InstancesReport) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "INSTANCE\tSTATUS\tPID\tCALLS\tERRORS\tP50 MS\tP95 MS\tP99 MS\tRESTARTS\tCRASHES\tHEARTBEAT\tBREAKER\n")
+	if len(live.Instances) == 0 {
+		fmt.Fprintf(tw, "(none)\n")
+	}
+	now := time.Now()
+	for _, in := range live.Instances {
+		var m router.InstanceMetrics
+		if in.Metrics != nil {
+			m = *in.Metrics
+		}
+		breaker := "closed"
+		if in.Health.BreakerOpen {
+			breaker = "open until " + in.Health.BreakerUntil.Format(time.TimeOnly)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%d\t%d\t%s\t%s\n", in.Project, in.Status, in.PID,
+			m.Calls, m.Errors, m.P50MS, m.P95MS, m.P99MS, in.Restarts, in.Health.Crashes, ago(now, in.Health.LastHeartbeat), breaker)
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
 }

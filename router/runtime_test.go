@@ -123,8 +123,8 @@ func TestCatalog(t *testing.T) {
 		if len(tool.Description) == 0 || len(tool.Description) > 2048 {
 			t.Errorf("tool %s description is %d bytes", tool.Name, len(tool.Description))
 		}
-		if tool.Annotations.ReadOnlyHint == nil {
-			t.Errorf("tool %s lacks readOnlyHint", tool.Name)
+		if tool.Annotations.ReadOnlyHint == nil || tool.Annotations.DestructiveHint == nil || tool.Annotations.IdempotentHint == nil {
+			t.Errorf("tool %s lacks readOnlyHint, destructiveHint or idempotentHint", tool.Name)
 		}
 		if tool.OutputSchema.Type != "object" {
 			t.Errorf("tool %s has no output schema", tool.Name)
