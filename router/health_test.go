@@ -372,8 +372,10 @@ func TestLoadWithKills(t *testing.T) {
 	var kills atomic.Int64
 	var killer sync.WaitGroup
 	killer.Go(func() {
-		// Ten times the rate: the calls take seconds, not minutes.
-		t := time.NewTicker(100 * time.Millisecond)
+		// Four times the rate (the calls take seconds, not
+		// minutes), so each of the four projects loses its instance about
+		// once a second.
+		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		for i := 0; ; i++ {
 			select {
