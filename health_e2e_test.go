@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -29,6 +31,11 @@ func TestHealthEndToEnd(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	until(t, "the instance stops", func() bool {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		i := strings.LastIndexByte(string(b), ')')
+		return i > 0 && len(b) > i+2 && b[i+2] == 'T'
+	})
 	start := time.Now()
 	if res := s.call("get_project_info", nil, &info); res.IsError {
 		t.Fatalf("get_project_info on a stopped instance: %s", resultText(res))

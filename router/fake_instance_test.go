@@ -70,6 +70,7 @@ func fakeInstance(mode string, args []string) int {
 		}
 		return 0
 	}
+	fmt.Fprintf(os.Stderr, "fake instance %d starting for %s\n", os.Getpid(), *root) // for the log tail tests
 	if dir := os.Getenv(fakeSpawnDir); dir != "" {
 		os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())), []byte(*root), 0o600)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ func TestFaultCrashLoopBreaker(t *testing.T) {
 		waitFor(t, "the breaker", 5*time.Second, func() bool { return f.info(t, proj.Root).Health.BreakerOpen })
 		start := time.Now()
 		_, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true)
-		if !errors.Is(err, ErrBreakerOpen) || !strings.Contains(err.Error(), "last lines of its log") {
+		if !errors.Is(err, ErrBreakerOpen) || !strings.Contains(err.Error(), "last lines of its log") || !strings.Contains(err.Error(), "fake instance") {
 			t.Fatalf("round %d: call with the breaker open: %v", round, err)
 		}
 		if took := time.Since(start); took > time.Second {
@@ -200,4 +201,49 @@ func procState(pid int) byte {
 		return 0
 	}
 	return b[i+2]
+}
+
+// A busy instance is not a hung one: with more calls in flight than it
+// runs at once, it still answers its heartbeats (the router queues calls
+// beyond its bound, and the instance answers pings on its read loop).
+func TestFaultBusyInstanceNotKilled(t *testing.T) {
+	f := newFakePool(t, "ok", PoolOptions{Heartbeat: 50 * time.Millisecond})
+	proj := fakeProject(t, "busy")
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			_, err := f.pool.Call(context.Background(), proj, toolReq("sleep", map[string]any{"ms": 600}), false)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a call on a busy instance failed: %v", err)
+		}
+	}
+	if in := f.info(t, proj.Root); in.Health.HungKills != 0 || in.Spawns != 1 {
+		t.Fatalf("a busy instance was taken for a hung one: %+v, spawns %d", in.Health, in.Spawns)
+	}
+}
+
+// An instance that dies before it is ready, again and again: the backoff
+// and the breaker apply as to any crash.
+func TestFaultStartCrashLoop(t *testing.T) {
+	f := newFakePool(t, "die", PoolOptions{CrashLimit: 3, CrashWindow: time.Minute, BreakerCooldown: time.Minute, BackoffMax: time.Millisecond})
+	proj := fakeProject(t, "dies")
+	for i := range 3 {
+		if _, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true); err == nil || errors.Is(err, ErrBreakerOpen) {
+			t.Fatalf("start %d: %v", i, err)
+		}
+	}
+	_, err := f.pool.Call(context.Background(), proj, toolReq("echo", nil), true)
+	if !errors.Is(err, ErrBreakerOpen) || !strings.Contains(err.Error(), "dying without a word") {
+		t.Fatalf("after 3 failed starts: %v", err)
+	}
+	if n := f.spawns(t); n != 3 {
+		t.Fatalf("%d spawns; the breaker should have stopped them at 3", n)
+	}
 }

@@ -40,6 +40,7 @@ type health struct {
 	nextStart    time.Time   // backoff: no spawn before this
 	breakerUntil time.Time   // the breaker is open until then (zero: closed)
 	breakerStamp fileStamp   // the project's files when it opened
+	stampPending bool        // the breaker opened and its stamp is being taken
 	breakerLog   string      // the end of the log when it opened
 	breakerOpens int
 }
@@ -173,6 +174,7 @@ func (p *Pool) noteCrash(inst *Instance, proc *process) {
 	if len(h.crashes) >= p.opts.CrashLimit && !h.breakerUntil.After(now) {
 		opened = true
 		h.breakerUntil = now.Add(p.opts.BreakerCooldown)
+		h.stampPending = true // until then no call may read "files changed"
 		h.breakerOpens++
 		h.breakerLog = logTail(proc.logPath, breakerLogLines)
 	}
@@ -184,6 +186,7 @@ func (p *Pool) noteCrash(inst *Instance, proc *process) {
 		stamp := stampFiles(inst.Key)
 		inst.mu.Lock()
 		inst.health.breakerStamp = stamp
+		inst.health.stampPending = false
 		inst.mu.Unlock()
 		p.log.Error("instance keeps crashing; refusing calls for its project for a while",
 			"root", inst.Key, "crashes", crashes, "window", p.opts.CrashWindow, "until", until.Format(time.RFC3339))
@@ -208,12 +211,12 @@ func (p *Pool) checkBreaker(root string) error {
 		h.breakerUntil = time.Time{}
 		h.crashes = nil
 	}
-	stamp := h.breakerStamp
+	stamp, pending := h.breakerStamp, h.stampPending
 	inst.mu.Unlock()
 	if !open {
 		return nil
 	}
-	if stampFiles(root) != stamp {
+	if !pending && stampFiles(root) != stamp {
 		inst.mu.Lock()
 		inst.health.breakerUntil = time.Time{}
 		inst.health.crashes = nil

@@ -67,8 +67,32 @@ func serveTestSession(t *testing.T, r *Router, dir string) *sessionPipe {
 
 func (s *sessionPipe) send(t *testing.T, line string) {
 	t.Helper()
-	if _, err := io.WriteString(s.w, line+"\n"); err != nil {
+	if err := s.sendErr(line); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// sendErr and nextErr are send and next for other goroutines than the
+// test's own (which may not call t.Fatal).
+func (s *sessionPipe) sendErr(line string) error {
+	_, err := io.WriteString(s.w, line+"\n")
+	return err
+}
+
+func (s *sessionPipe) nextErr(want func(map[string]any) bool) (map[string]any, error) {
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m, ok := <-s.lines:
+			if !ok {
+				return nil, errors.New("session ended")
+			}
+			if want(m) {
+				return m, nil
+			}
+		case <-timeout:
+			return nil, errors.New("timed out waiting for a line")
+		}
 	}
 }
 
@@ -387,7 +411,9 @@ func TestLoadWithKills(t *testing.T) {
 			if len(infos) == 0 {
 				continue
 			}
-			if in := infos[i%len(infos)]; in.PID > 0 {
+			// An instance that has served for half a second: a retry
+			// runs once, so the instance it runs on is not killed at once.
+			if in := infos[i%len(infos)]; in.PID > 0 && in.Status == StatusReady && time.Since(in.StartedAt) > 500*time.Millisecond {
 				if syscall.Kill(in.PID, syscall.SIGKILL) == nil {
 					kills.Add(1)
 				}
@@ -408,8 +434,15 @@ func TestLoadWithKills(t *testing.T) {
 			for c := range calls {
 				id := float64(si*calls + c)
 				t0 := time.Now()
-				s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"get_source_file","arguments":{"path":"res://project.godot"}}}`, int(id)))
-				m := s.next(t, func(m map[string]any) bool { _, ok := m["id"]; return ok })
+				if err := s.sendErr(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"get_source_file","arguments":{"path":"res://project.godot"}}}`, int(id))); err != nil {
+					errs <- err
+					return
+				}
+				m, err := s.nextErr(func(m map[string]any) bool { _, ok := m["id"]; return ok })
+				if err != nil {
+					errs <- fmt.Errorf("session %d call %d: %v", si, c, err)
+					return
+				}
 				d := time.Since(t0)
 				lat.Lock()
 				all.Observe(d)
@@ -426,9 +459,9 @@ func TestLoadWithKills(t *testing.T) {
 				}
 			}
 			// Nothing more may come: every call was answered once.
-			s.send(t, `{"jsonrpc":"2.0","id":"end","method":"ping"}`)
-			if m := s.next(t, func(m map[string]any) bool { _, ok := m["id"]; return ok }); m["id"] != "end" {
-				errs <- fmt.Errorf("session %d: an extra answer %v", si, m["id"])
+			s.sendErr(`{"jsonrpc":"2.0","id":"end","method":"ping"}`)
+			if m, err := s.nextErr(func(m map[string]any) bool { _, ok := m["id"]; return ok }); err != nil || m["id"] != "end" {
+				errs <- fmt.Errorf("session %d: an extra answer %v (%v)", si, m["id"], err)
 			}
 		})
 	}

@@ -285,6 +285,9 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 			return inst, nil, ctx.Err()
 		}
 		if proc.startErr != nil {
+			// Counted before the caller hears of it, so its next call
+			// meets the backoff and the breaker.
+			p.noteStartCrash(inst, proc)
 			return inst, nil, fmt.Errorf("starting the instance for %s: %w", proj.Root, proc.startErr)
 		}
 		// Claim the call under the lock the idle stop decides under: either
@@ -298,6 +301,15 @@ func (p *Pool) Get(ctx context.Context, proj detect.Project) (*Instance, *proces
 		inst.mu.Unlock()
 		return inst, proc, nil
 	}
+}
+
+// noteStartCrash counts a process that ran and died (or hung) before it
+// was ready as a crash like any other, for the backoff and the breaker.
+func (p *Pool) noteStartCrash(inst *Instance, proc *process) {
+	if proc.cmd == nil {
+		return // nothing ran: the executable or the folders are the problem
+	}
+	proc.startCrash.Do(func() { p.noteCrash(inst, proc) })
 }
 
 // done ends a call counted by Get.
@@ -314,6 +326,7 @@ func (p *Pool) afterStart(inst *Instance, proc *process) {
 	inst.mu.Unlock()
 	if proc.startErr != nil {
 		p.log.Error("instance failed to start", "root", inst.Key, "err", proc.startErr)
+		p.noteStartCrash(inst, proc)
 	} else {
 		p.log.Info("instance ready", "root", inst.Key, "pid", proc.pid, "socket", proc.socket)
 	}
@@ -395,6 +408,7 @@ func (inst *Instance) record(err error) {
 	inst.lastActivity = time.Now()
 	if err == nil {
 		inst.lastSeen = inst.lastActivity
+		inst.health.missed = 0 // an answer is as good as a heartbeat
 	} else {
 		inst.errors++
 		inst.lastError = err.Error()

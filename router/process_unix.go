@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -67,7 +68,18 @@ type process struct {
 
 	abortMu     sync.Mutex
 	abortReason string // why the router killed it as broken (hung, garbage); "" otherwise
+
+	// slots bounds the tool calls in flight on the instance below what it
+	// runs at once, so it never stops reading its connection and its
+	// heartbeats are answered however busy it is; more calls queue here.
+	slots chan struct{}
+
+	startCrash sync.Once // a failed start is counted as a crash once
 }
+
+// maxCallsInFlight is the router's bound on calls in flight per instance,
+// below the instance's own (mcpconn's 64).
+const maxCallsInFlight = 48
 
 func newProcess(root, socket, logPath string) *process {
 	return &process{
@@ -77,6 +89,7 @@ func newProcess(root, socket, logPath string) *process {
 		ready:    make(chan struct{}),
 		exited:   make(chan struct{}),
 		stopping: make(chan struct{}),
+		slots:    make(chan struct{}, maxCallsInFlight),
 	}
 }
 
@@ -292,6 +305,14 @@ func (p *process) startReport() instance.StartReport {
 // callTool runs one tool on the instance: params is the raw tools/call
 // params object, and the raw result comes back unchanged.
 func (p *process) callTool(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
+	select {
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.exited:
+		return nil, p.explain(errConnLost)
+	}
 	res, err := p.client.call(ctx, string(mcp.MethodToolsCall), params)
 	if err != nil {
 		return nil, p.explain(err)
@@ -471,12 +492,17 @@ func openInstanceLog(path string) (*os.File, error) {
 
 // logTail returns the last n lines of a log, joined for an error message.
 func logTail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) == 0 {
+	f, err := os.Open(path)
+	if err != nil {
 		return "(no log output)"
 	}
-	if len(b) > 64<<10 {
-		b = b[len(b)-64<<10:]
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > 64<<10 {
+		f.Seek(st.Size()-64<<10, io.SeekStart) // the end is what counts
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil || len(b) == 0 {
+		return "(no log output)"
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(lines) > n {

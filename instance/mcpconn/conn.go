@@ -183,11 +183,12 @@ func (s *Session) Serve(ctx context.Context, r io.Reader) error {
 
 // envelope is the part of a JSON-RPC message needed to route it.
 type envelope struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
+	JSONRPC any             `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+	Result  json.RawMessage `json:"result"`
+	Error   *struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
@@ -217,6 +218,11 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 			s.cancelRequest(line)
 		}
 		s.handle(ctx, nil, line)
+	case env.Method == string(mcp.MethodPing) && env.JSONRPC == "2.0" && s.initialized.Load():
+		// Answered on the read loop, never queued behind busy handlers: a
+		// ping says the connection and its reader are alive (the router's
+		// heartbeat), however busy the tools are.
+		s.writeResult(string(bytes.TrimSpace(env.ID)), json.RawMessage(`{}`))
 	default:
 		select {
 		case sem <- struct{}{}:
