@@ -118,6 +118,12 @@ func (p *projectIndex) follow(w changeSource, start time.Time, stop <-chan struc
 	p.mu.Lock()
 	p.w = w
 	p.full = true // what changed while the watches were placed
+	p.mu.Unlock()
+	// That check now, not in the next call: from here on only events count.
+	if _, err := p.current(); err != nil {
+		p.log.Debug("checking the files once the watches are placed", "err", err)
+	}
+	p.mu.Lock()
 	p.watchRep = WatchReport{Mode: "events", Watches: w.Stats().Watches, TookMS: float64(time.Since(start).Microseconds()) / 1000}
 	rep := p.watchRep
 	p.mu.Unlock()
