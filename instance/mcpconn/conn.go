@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -218,7 +219,7 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 			s.cancelRequest(line)
 		}
 		s.handle(ctx, nil, line)
-	case env.Method == string(mcp.MethodPing) && env.JSONRPC == "2.0" && s.initialized.Load():
+	case env.Method == string(mcp.MethodPing) && env.JSONRPC == "2.0" && s.initialized.Load() && plainID(env.ID):
 		// Answered on the read loop, never queued behind busy handlers: a
 		// ping says the connection and its reader are alive (the router's
 		// heartbeat), however busy the tools are.
@@ -336,6 +337,17 @@ func (s *Session) writeResult(id string, result json.RawMessage) {
 	if err != nil {
 		s.log.Debug("writing MCP message", "session", s.id, "err", err)
 	}
+}
+
+// plainID reports whether a raw id can be echoed as it came: a whole number
+// that fits int64, or a string without escapes in valid UTF-8. Other ids
+// take mcp-go's path, which decodes (and may refuse) them.
+func plainID(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	if _, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+		return true
+	}
+	return len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && !bytes.ContainsAny(t[1:len(t)-1], "\\\"") && utf8.Valid(t)
 }
 
 // rawID decodes a request id for mcp-go, which wants it as a Go value. Only
