@@ -75,8 +75,21 @@ func TestSnapshotExchange(t *testing.T) {
 	// A change: the next call sees it and a push follows.
 	c := dialClient(t, socket)
 	os.WriteFile(filepath.Join(root, "more.gd"), []byte("extends Node\n"), 0o644)
-	if _, err := callClient(ctx, c, "list_scripts", nil, nil); err != nil {
-		t.Fatal(err)
+	// The watcher makes a write visible within milliseconds, not within
+	// the same instant: call until the answer has it.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, err := callClient(ctx, c, "list_scripts", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(fmt.Sprint(res), "more.gd") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("list_scripts never showed the new script: %v", res)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	// Asked at once, the reply carries it; on a slow machine the push may
 	// come first, and the reply is then "current".
