@@ -188,6 +188,12 @@ func TestSnapshotOnShutdownAndIdleStop(t *testing.T) {
 	s.answers()
 	p := filepath.Join(root, "added.gd")
 	os.WriteFile(p, []byte("extends Node\n"), 0o644)
+	until(t, "the new script is seen", func() bool {
+		var out map[string]any
+		s.call("list_scripts", nil, &out)
+		b, _ := json.Marshal(out)
+		return strings.Contains(string(b), "added.gd")
+	})
 	edited := s.answers()
 	pid, _ := s.instanceOf(root)
 	waitGone(t, pid, 10*time.Second)

@@ -331,7 +331,14 @@ func TestEditsAreSeen(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(root, "boss.gd"), []byte("class_name Boss\nextends \"res://enemy.gd\"\nfunc roar() -> void:\n\tpass\n"), 0o644)
 	os.Remove(filepath.Join(root, "enemy.gd"))
-	out := s.check("list_scripts", nil)
+	// The instance's watcher shows a write within milliseconds, not in the
+	// same instant.
+	var out map[string]any
+	until(t, "list_scripts shows the edit", func() bool {
+		out = s.check("list_scripts", nil)
+		b, _ := json.Marshal(out)
+		return strings.Contains(string(b), `"class_name":"Boss"`) && out["total"] == float64(6) // boss.gd in, enemy.gd out
+	})
 	mustContain(t, "after the edit", out, `"total":6`, `"class_name":"Boss"`)
 	out = s.check("check_project", nil)
 	mustHave(t, "after the edit", out, map[string]any{"kind": "missing_file", "file": "res://boss.gd", "target": "res://enemy.gd"})
