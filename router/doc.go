@@ -2,9 +2,12 @@
 // client sessions (each with its own working directory and roots), keeps the
 // catalog of tools, works out which project a call is about, and forwards it
 // to that project's instance from the pool it owns (spawn, connect, idle
-// stop, restart after a crash). It owns the daemon listener and the stdio
-// relay that connects a client to it, and keeps the instances' index
-// snapshots.
+// stop, heartbeats, restart with backoff, the crash breaker; see health.go).
+// It owns the daemon listener and the stdio relay that connects a client to
+// it, keeps the instances' index snapshots, the project catalog its file
+// watcher keeps current (projects.go), and the metrics it flushes to the
+// store (metrics.go); it relays progress from instances to the calling
+// client (progress.go).
 //
 // # Sessions
 //
