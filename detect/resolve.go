@@ -100,7 +100,7 @@ type candidate struct {
 // look collects the candidates of one folder: the project it is inside,
 // or else the projects below it. Godot 2 projects come back apart.
 func (r *resolver) look(label, dir string) (cands []candidate, unsupported []Project) {
-	real, err := realDir(expandHome(dir))
+	real, err := realDir(ExpandHome(dir))
 	if err != nil {
 		r.looked = append(r.looked, fmt.Sprintf("%s %s (cannot be read: %v)", label, dir, err))
 		return nil, nil
@@ -347,12 +347,12 @@ func resolveArgument(req Request, arg string) (Decision, error) {
 
 // argumentPath returns the argument as an existing path, if it is one.
 func argumentPath(req Request, arg string) (string, bool) {
-	path := expandHome(arg)
+	path := ExpandHome(arg)
 	if !filepath.IsAbs(path) {
 		if req.WorkDir == "" {
 			return "", false // relative to nothing we know: an id
 		}
-		path = filepath.Join(expandHome(req.WorkDir), path)
+		path = filepath.Join(ExpandHome(req.WorkDir), path)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return "", false
@@ -360,7 +360,8 @@ func argumentPath(req Request, arg string) (string, bool) {
 	return path, true
 }
 
-func expandHome(path string) string {
+// ExpandHome turns a leading ~ of a path into the home folder.
+func ExpandHome(path string) string {
 	if path != "~" && !strings.HasPrefix(path, "~/") {
 		return path
 	}
@@ -375,7 +376,7 @@ func realOrEmpty(dir string) string {
 	if dir == "" {
 		return ""
 	}
-	real, err := realDir(expandHome(dir))
+	real, err := realDir(ExpandHome(dir))
 	if err != nil {
 		return ""
 	}

@@ -192,7 +192,7 @@ func catalogMode(dir string) detect.WatchMode {
 // returns a channel closed once the folder has been scanned. kind is
 // "env", "session" or "parent". Naming a folder again renews it.
 func (c *Projects) Watch(path, kind string, depth int) <-chan struct{} {
-	real, err := filepath.EvalSymlinks(expandHome(path))
+	real, err := filepath.EvalSymlinks(detect.ExpandHome(path))
 	if err != nil {
 		c.log.Debug("not watching a folder that cannot be resolved", "path", path, "err", err)
 		return closedChan
@@ -297,7 +297,7 @@ func (c *Projects) Session(dirs ...string) {
 		if strings.TrimSpace(dir) == "" {
 			continue
 		}
-		real, err := filepath.EvalSymlinks(expandHome(dir))
+		real, err := filepath.EvalSymlinks(detect.ExpandHome(dir))
 		if err != nil {
 			continue
 		}
@@ -911,14 +911,4 @@ func (c *Projects) Close() {
 		c.w.Close()
 	}
 	c.scans.Wait()
-}
-
-// expandHome turns a leading ~ into the home folder.
-func expandHome(path string) string {
-	if path == "~" || strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(path, "~"))
-		}
-	}
-	return path
 }
