@@ -118,6 +118,18 @@ func (p *projectIndex) update() (ix *index.Index, checked func(), err error) {
 	return ix, checked, nil
 }
 
+// bump marks the state changed outside the index (build records): a new
+// snapshot is due.
+func (p *projectIndex) bump() {
+	p.mu.Lock()
+	p.gen++
+	p.mu.Unlock()
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
 // restore starts the index from a snapshot the router holds: it is decoded
 // in the background while the first call walks the tree, and that call's
 // check against the disk then tells onChecked how it went (a snapshot that

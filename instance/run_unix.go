@@ -107,6 +107,14 @@ func Run(ctx context.Context, cfg Config) error {
 				log.Warn("reporting the index check to the router", "err", err)
 			}
 		}
+		srv.eng.mu.Lock()
+		srv.eng.report = func(rep EngineReport) {
+			b, _ := json.Marshal(rep)
+			if err := ctl.line("engine " + string(b) + "\n"); err != nil {
+				log.Debug("reporting the engine's processes to the router", "err", err)
+			}
+		}
+		srv.eng.mu.Unlock()
 		srv.onWatch = func(rep WatchReport) {
 			b, _ := json.Marshal(rep)
 			if err := ctl.line("watch " + string(b) + "\n"); err != nil {

@@ -35,6 +35,9 @@ type Options struct {
 	// tree. MaxWatches bounds the watches (0: DefaultMaxWatches).
 	NoWatch    bool
 	MaxWatches int
+	// Getenv reads the environment the engine tools look in (GODOT_BIN,
+	// PATH, HOME, XDG_DATA_HOME); nil: os.Getenv.
+	Getenv func(string) string
 }
 
 // Server serves the Godot tools of one project.
@@ -55,6 +58,8 @@ type Server struct {
 
 	noWatch    bool
 	maxWatches int
+
+	eng *engineState // the engine tools' runs and builds
 }
 
 // New prepares the tools for the project whose root is given. The root is
@@ -100,6 +105,8 @@ func New(root string, opts Options) (*Server, error) {
 	if s.maxWatches <= 0 {
 		s.maxWatches = DefaultMaxWatches
 	}
+	s.eng = newEngineState(opts.Getenv)
+	s.eng.changed = s.index.bump
 	s.started = s.indexAtStart(opts.Snapshot)
 	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
 		server.WithToolCapabilities(false),
@@ -127,6 +134,13 @@ func (s *Server) indexAtStart(snapshot []byte) StartReport {
 		// The header is cheap to read: a snapshot of another build or
 		// project is refused before any work.
 		h, err := index.ReadSnapshotHeader(snapshot)
+		if err == nil && h.Root == s.root {
+			// The build records come back even from a snapshot of
+			// another build, whose index is not used.
+			if err := s.eng.restore(h.State); err != nil {
+				s.log.Warn("saved build records are unusable; dropped", "err", err)
+			}
+		}
 		switch {
 		case err == nil && h.Build != buildID():
 			err = fmt.Errorf("%w: made by build %q, this is %q", index.ErrSnapshotFormat, h.Build, buildID())
@@ -217,6 +231,8 @@ func (s *Server) MCP() *server.MCPServer { return s.mcp }
 // handlers. While it serves, the project's files are watched (unless
 // Options.NoWatch).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// Last out: the engine's runs and builds end with the instance.
+	defer s.eng.close()
 	if !s.noWatch {
 		stopWatch := make(chan struct{})
 		var watching sync.WaitGroup

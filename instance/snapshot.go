@@ -101,7 +101,7 @@ func (s *Server) snapshotIfNew() (data []byte, gen uint64, ok bool, err error) {
 		return nil, gen, false, nil
 	}
 	start := time.Now()
-	data, err = ix.Snapshot(buildID())
+	data, err = ix.SnapshotWithState(buildID(), s.eng.state())
 	if err != nil {
 		return nil, gen, false, err
 	}

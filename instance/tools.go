@@ -42,6 +42,15 @@ func toolset() []tool {
 		sourceFileTool(),
 		hotPathsTool(),
 		activeNodesTool(),
+		godotVersionTool(),
+		triggerBuildTool(),
+		getBuildStatusTool(),
+		waitForBuildTool(),
+		cancelBuildTool(),
+		runProjectTool(),
+		getRunOutputTool(),
+		stopProjectTool(),
+		validateScriptsTool(),
 	}
 }
 

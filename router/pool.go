@@ -443,7 +443,8 @@ func (p *Pool) stopIdle(now time.Time) {
 		// current process, whichever is later: a process that has just
 		// replaced a stopped one is not idle. The decision and the mark
 		// are made under inst.mu, where Get claims calls.
-		if proc != nil && isClosed(proc.ready) && proc.alive() && inst.inflight.Load() == 0 {
+		// A game or a build running keeps it: it is not idle.
+		if proc != nil && isClosed(proc.ready) && proc.alive() && inst.inflight.Load() == 0 && !proc.engineBusy() {
 			last := inst.lastActivity
 			if proc.startedAt.After(last) {
 				last = proc.startedAt

@@ -65,6 +65,15 @@ func (p *process) readControl(snapshots *Snapshots, log *slog.Logger) {
 			p.reportMu.Lock()
 			p.watch = &rep
 			p.reportMu.Unlock()
+		case "engine":
+			var rep instance.EngineReport
+			if err := json.Unmarshal([]byte(rest), &rep); err != nil {
+				malformed("engine report", line)
+				return
+			}
+			p.reportMu.Lock()
+			p.engine = rep
+			p.reportMu.Unlock()
 		case "push", "reply":
 			n, err := strconv.Atoi(rest)
 			if err != nil || n <= 0 || n > instance.MaxSnapshot {

@@ -52,6 +52,7 @@ type process struct {
 	reportMu  sync.Mutex
 	report    instance.StartReport  // guarded by reportMu once ready
 	watch     *instance.WatchReport // guarded by reportMu; nil until the instance says
+	engine    instance.EngineReport // guarded by reportMu: the engine processes it runs
 	restoring int                   // bytes of snapshot handed to the process at spawn
 
 	// Snapshot requests: one at a time (reqMu); the control reader hands
@@ -222,6 +223,7 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	}
 	wg.Go(func() {
 		p.exitErr = cmd.Wait()
+		p.killEngineGroups()
 		close(p.exited)
 		p.control.Close()
 	})

@@ -31,7 +31,9 @@ import (
 // uid.Binary, gdtext.Config, Edge, Problem, Autoload, and all they contain)
 // and fails when one does not come back: a field added to any of them must
 // be encoded here, and SnapshotFormat raised.
-const SnapshotFormat = 2
+//
+// Format 3 added the header's State.
+const SnapshotFormat = 3
 
 // The errors of Restore and ReadSnapshotHeader; match them with errors.Is.
 var (
@@ -52,7 +54,14 @@ type SnapshotHeader struct {
 	Root    string // the project root
 	Files   int    // len(Index.Files)
 	Created time.Time
+	// State is what the program keeps beside the index (the instance's
+	// build records), opaque here; at most MaxSnapshotState bytes. It is in
+	// the header, uncompressed, so it reads without decoding the index.
+	State []byte
 }
+
+// MaxSnapshotState bounds SnapshotHeader.State.
+const MaxSnapshotState = 1 << 20
 
 const (
 	snapshotMagic = "GMRINDEX"
@@ -99,6 +108,15 @@ var snapshotSentinels = [...]error{
 // identifies the program build (its version and vcs revision): Restore
 // refuses a snapshot of another build, whose parsers may differ.
 func (ix *Index) Snapshot(build string) ([]byte, error) {
+	return ix.SnapshotWithState(build, nil)
+}
+
+// SnapshotWithState is Snapshot with state kept in the header
+// (SnapshotHeader.State).
+func (ix *Index) SnapshotWithState(build string, state []byte) ([]byte, error) {
+	if len(state) > MaxSnapshotState {
+		return nil, fmt.Errorf("encoding the index snapshot: state of %d bytes, more than %d", len(state), MaxSnapshotState)
+	}
 	e := &encoder{
 		strs:     map[string]uint64{"": 0},
 		table:    []string{""},
@@ -119,13 +137,14 @@ func (ix *Index) Snapshot(build string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the zstd encoder: %w", err)
 	}
-	out := make([]byte, 0, 64+len(build)+len(ix.Root)+len(raw)/4)
+	out := make([]byte, 0, 64+len(build)+len(ix.Root)+len(state)+len(raw)/4)
 	out = append(out, snapshotMagic...)
 	out = binary.AppendUvarint(out, SnapshotFormat)
 	out = appendString(out, build)
 	out = appendString(out, ix.Root)
 	out = binary.AppendUvarint(out, uint64(len(ix.Files)))
 	out = binary.AppendVarint(out, time.Now().UnixNano())
+	out = appendString(out, string(state))
 	out = binary.AppendUvarint(out, uint64(len(raw)))
 	sumAt := len(out)
 	out = append(out, 0, 0, 0, 0)
@@ -194,6 +213,12 @@ func readSnapshotHeader(data []byte) (h snapshotHead, payload []byte, err error)
 	}
 	h.Files = int(files)
 	h.Created = time.Unix(0, d.varint())
+	if n := d.uvarint(); n > MaxSnapshotState || n > uint64(len(d.b)-d.i) {
+		d.fail(fmt.Sprintf("state of %d bytes claimed", n))
+	} else if n > 0 {
+		h.State = append([]byte(nil), d.b[d.i:d.i+int(n)]...)
+		d.i += int(n)
+	}
 	rawLen := d.uvarint()
 	if d.i+4 > len(d.b) {
 		d.fail("truncated")

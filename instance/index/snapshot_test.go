@@ -688,3 +688,42 @@ func TestSnapshotMinimumSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotState keeps the program's state in the header: it reads back
+// without decoding the index, survives Restore's checks, and is bounded.
+func TestSnapshotState(t *testing.T) {
+	root := GenerateProject(t, t.TempDir(), 20)
+	ix, err := Build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range [][]byte{nil, []byte(`{"builds":[{"id":"b1"}]}`), bytes.Repeat([]byte{0, 0xff}, 1000)} {
+		data, err := ix.SnapshotWithState(testBuild, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := ReadSnapshotHeader(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(h.State, state) || h.Format != SnapshotFormat || h.Files != len(ix.Files) {
+			t.Fatalf("header: state %q (want %q), format %d, files %d", h.State, state, h.Format, h.Files)
+		}
+		got, err := Restore(root, testBuild, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireSame(t, ix, got)
+		// Any change to the state is caught by the checksum.
+		if len(state) > 0 {
+			bad := bytes.Clone(data)
+			bad[bytes.Index(bad, state)] ^= 1
+			if _, err := ReadSnapshotHeader(bad); !errors.Is(err, ErrSnapshotCorrupt) {
+				t.Fatalf("a damaged state read as %v", err)
+			}
+		}
+	}
+	if _, err := ix.SnapshotWithState(testBuild, make([]byte, MaxSnapshotState+1)); err == nil {
+		t.Fatal("a state over the bound was encoded")
+	}
+}
