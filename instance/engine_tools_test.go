@@ -507,6 +507,7 @@ func TestGodot4CommandLines(t *testing.T) {
 	}
 	// The debug template is not installed: the engine's error is read.
 	callTool(t, s, "trigger_build", map[string]any{"mode": "debug"}).decode(t, &rec)
+	st = BuildStatus{}
 	callTool(t, s, "wait_for_build", nil).decode(t, &st)
 	if st.Build.State != BuildFailed || !strings.Contains(st.Build.Error, "export templates are missing") {
 		t.Fatalf("godot 4 debug export without its template: %+v", st.Build)
@@ -608,7 +609,9 @@ func TestInstanceStopEndsRuns(t *testing.T) {
 	root := godot4Fixture(t)
 	s := newServer(t, root)
 	ctx, cancel := context.WithCancel(context.Background())
-	sock := filepath.Join(t.TempDir(), "s.sock")
+	sockDir := t.TempDir()
+	os.Chmod(sockDir, 0o700)
+	sock := filepath.Join(sockDir, "s.sock")
 	ln, err := Listen(sock)
 	if err != nil {
 		t.Fatal(err)

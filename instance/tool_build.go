@@ -371,7 +371,7 @@ func buildFailure(rec *BuildRecord, issues []engine.Issue, statErr error) string
 	for _, is := range issues {
 		m := is.Message
 		switch {
-		case strings.Contains(m, "No export template found"):
+		case strings.Contains(m, "No export template found") || strings.Contains(strings.ToLower(m), "export template"):
 			return "the export templates are missing: " + firstLines(m, 4) + "; install them in the editor (Editor > Manage Export Templates), or build with mode \"pack\""
 		case strings.Contains(m, "Invalid export preset name"):
 			return "the engine does not know the preset: " + firstLines(m, 2)

@@ -35,11 +35,15 @@ import (
 //	   GDScript backtrace (most recent call first):
 //	       [0] _ready (res://main.gd:8)
 //
-// Not confirmed from source: the terminal logger's indentation of the
+// Godot 4's editor on the command line prints export progress as
+// "[  12% ] savepack | Storing File: ..." and "[ DONE ] savepack"
+// (EditorNode::progress_task_step and progress_end_task); these, the banner
+// and Godot 3's "savepack:" lines are info and end an issue being read.
+//
+// Not confirmed from source: the terminal logger's indentation of a
 // backtrace (taken from Godot 4.5 to 4.7 output in public logs: the
-// location's indentation, frames four spaces further), and the export
-// progress lines "[  12% ] export | ..." and "[ DONE ] export" (also taken
-// from public logs). The parser does not depend on either indentation.
+// location's indentation, frames four spaces further). The parser does not
+// depend on any indentation, only on a location line being indented.
 
 // Level is how serious an output line is.
 type Level uint8
