@@ -287,8 +287,9 @@ func (s *Server) triggerBuild(ctx context.Context, req mcp.CallToolRequest) (*mc
 }
 
 // exportProgress reads the percent done from an export's progress lines:
-// Godot 3's "savepack: begin: Packing steps: N" then "savepack: step K: ...",
-// Godot 4's "[  20% ] export | ..." and "[ DONE ] export".
+// "savepack: begin: Packing steps: N" then "savepack: step K: ..." (Godot 3
+// and Godot 4 up to 4.4; "savezip:" for a .zip), and Godot 4.5's
+// "[  20% ] export | ..." and "[ DONE ] export".
 type exportProgress struct{ steps int }
 
 func (p *exportProgress) read(line string) (int, bool) {
@@ -306,20 +307,22 @@ func (p *exportProgress) read(line string) (int, bool) {
 			return 0, false
 		}
 		return n, true
-	case strings.HasPrefix(t, "savepack: begin: Packing steps: "):
-		n, err := strconv.Atoi(strings.TrimPrefix(t, "savepack: begin: Packing steps: "))
+	case strings.HasPrefix(t, "savepack: begin: ") || strings.HasPrefix(t, "savezip: begin: "):
+		_, num, _ := strings.Cut(t, "steps: ")
+		n, err := strconv.Atoi(num)
 		if err == nil && n > 0 {
 			p.steps = n
 		}
 		return 0, false
-	case strings.HasPrefix(t, "savepack: step ") && p.steps > 0:
-		num, _, _ := strings.Cut(strings.TrimPrefix(t, "savepack: step "), ":")
+	case (strings.HasPrefix(t, "savepack: step ") || strings.HasPrefix(t, "savezip: step ")) && p.steps > 0:
+		_, rest, _ := strings.Cut(t, " step ")
+		num, _, _ := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 0 {
 			return 0, false
 		}
 		return min(n*100/p.steps, 99), true
-	case t == "savepack: end":
+	case t == "savepack: end" || t == "savezip: end":
 		return 100, true
 	}
 	return 0, false

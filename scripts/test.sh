@@ -20,6 +20,8 @@ fi
 
 go vet ./...
 go test -race -count=1 ./...
+# The Godot 4 test double lives under testdata (./... skips it).
+go test -race -count=1 ./instance/engine/testdata/fakegodot/
 # The end-to-end suite once more with the router in the client's process
 # (--standalone); the run above goes through relay and shared daemon.
 GODOT_MCP_ROUTER_TEST_STANDALONE=1 go test -race -count=1 .
