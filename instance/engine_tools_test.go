@@ -130,12 +130,13 @@ custom_template/release="` + tmpl + `"
 custom_template/debug="` + tmpl + `"
 `
 	return writeTree(t, map[string]string{
-		"project.godot":      "config_version=4\n\n[application]\n\nconfig/name=\"Fixture\"\nrun/main_scene=\"res://main.tscn\"\n",
-		"main.gd":            fixtureMain,
-		"main.tscn":          "[gd_scene load_steps=2 format=2]\n\n[ext_resource path=\"res://main.gd\" type=\"Script\" id=1]\n\n[node name=\"Main\" type=\"Node\"]\nscript = ExtResource( 1 )\n",
-		"scripts/bad.gd":     fixtureBad,
-		"scripts/good.gd":    "extends Node\n\nfunc hello():\n\treturn 1\n",
-		"export_presets.cfg": presets,
+		"project.godot":              "config_version=4\n\n[application]\n\nconfig/name=\"Fixture\"\nrun/main_scene=\"res://main.tscn\"\n",
+		"main.gd":                    fixtureMain,
+		"main.tscn":                  "[gd_scene load_steps=2 format=2]\n\n[ext_resource path=\"res://main.gd\" type=\"Script\" id=1]\n\n[node name=\"Main\" type=\"Node\"]\nscript = ExtResource( 1 )\n",
+		"scripts/bad.gd":             fixtureBad,
+		"scripts/good.gd":            "extends Node\n\nfunc hello():\n\treturn 1\n",
+		"scripts/it's \"quoted\".gd": "extends Node\n",
+		"export_presets.cfg":         presets,
 	})
 }
 
@@ -243,7 +244,7 @@ func TestValidateScriptsReal(t *testing.T) {
 	s := engineServer(t, engine3Fixture(t))
 	var v Validation
 	callTool(t, s, "validate_scripts", nil).decode(t, &v)
-	if v.Checked != 3 || v.OK != 2 || v.Failed != 1 || v.NotRun != 0 || v.ExitCode == nil || *v.ExitCode != 0 {
+	if v.Checked != 4 || v.OK != 3 || v.Failed != 1 || v.NotRun != 0 || v.ExitCode == nil || *v.ExitCode != 0 {
 		t.Fatalf("validation: %+v", v)
 	}
 	bad := v.Scripts[0]

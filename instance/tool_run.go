@@ -228,6 +228,7 @@ func (s *Server) runProject(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		e.mu.Unlock()
 		return toolError("%d runs are going already (the most at once): stop one with stop_project", running), nil
 	}
+	engine.PrepareUserDirs(e.getenv)
 	proc, err := engine.Start(engine.Command{Path: bin.Path, Args: cmdArgs, Dir: s.root, Env: engine.Environ(os.Environ()), TimeLimit: limit})
 	if err != nil {
 		e.mu.Unlock()

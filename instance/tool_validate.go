@@ -134,6 +134,7 @@ func (s *Server) validateScripts(ctx context.Context, req mcp.CallToolRequest) (
 		mu.Unlock()
 	})
 	start := time.Now()
+	engine.PrepareUserDirs(s.eng.getenv)
 	proc, err := engine.Start(engine.Command{Path: bin.Path, Args: engine.ValidateArgs(bin, s.root, script), Dir: s.root,
 		Env: engine.Environ(os.Environ()), TimeLimit: validateTimeLimit, Output: out})
 	if err != nil {

@@ -544,6 +544,9 @@ type InstanceInfo struct {
 	// Watch says how the instance follows its files: events from a
 	// watcher, or a check before each call.
 	Watch *instance.WatchReport `json:"watch,omitempty"`
+	// Engine: the games and builds the instance runs (it is not stopped
+	// for being idle while it runs any).
+	EngineProcs *instance.EngineReport `json:"engine_processes,omitempty"`
 	// Snapshot is the project's kept snapshot, if any (debug_instances
 	// fills it in).
 	Snapshot *SnapshotState `json:"snapshot,omitempty"`
@@ -664,6 +667,9 @@ func (inst *Instance) info(idleAfter time.Duration) InstanceInfo {
 		rep := proc.startReport()
 		in.Index = &rep
 		in.Watch = proc.watchReport()
+		if eng := proc.engineReport(); eng.Runs > 0 || eng.Builds > 0 {
+			in.EngineProcs = &eng
+		}
 		in.StartedAt = proc.startedAt
 		in.UptimeSec = time.Since(proc.startedAt).Round(time.Millisecond).Seconds()
 		last := inst.lastActivity

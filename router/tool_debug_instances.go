@@ -211,6 +211,9 @@ func (rep InstancesReport) Text() string {
 			}
 			text.WriteString("\n")
 		}
+		if e := in.EngineProcs; e != nil {
+			fmt.Fprintf(&text, "  engine: %d game runs, %d builds running (kept from idle stop)\n", e.Runs, e.Builds)
+		}
 		if w := in.Watch; w != nil {
 			fmt.Fprintf(&text, "  files: %s", w.Mode)
 			if w.Mode == "events" {

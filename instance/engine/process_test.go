@@ -82,6 +82,18 @@ func TestOutputRing(t *testing.T) {
 	if len(tail.Lines) != 5 || tail.Lines[4].Text != "no newline at the end" || tail.More {
 		t.Fatalf("tail: %+v", tail)
 	}
+	// A page's bytes are bounded: reading on still sees every line.
+	big := NewOutput(0, 0)
+	for i := range 500 {
+		fmt.Fprintf(big, "%s%04d\n", strings.Repeat("z", 996), i) // 1000 bytes
+	}
+	first := big.Lines(OutputQuery{Limit: 500, MaxBytes: 50_000})
+	if len(first.Lines) != 50 || !first.More || first.Next != 50 {
+		t.Fatalf("a page bounded to 50 kB: %d lines, more %v, next %d", len(first.Lines), first.More, first.Next)
+	}
+	if tail := big.Lines(OutputQuery{Limit: 500, MaxBytes: 50_000, Tail: true}); len(tail.Lines) != 50 || tail.Lines[49].Seq != 500 {
+		t.Fatalf("a tail bounded to 50 kB: %d lines, last %d", len(tail.Lines), tail.Lines[len(tail.Lines)-1].Seq)
+	}
 	// The byte bound holds too.
 	small := NewOutput(1000, 10<<10)
 	for range 1000 {

@@ -16,6 +16,8 @@ const (
 	DefaultRingBytes = 4 << 20
 	// MaxLineBytes bounds one line; the rest of a longer line is cut.
 	MaxLineBytes = 4096
+	// DefaultPageBytes bounds the text of one page of lines.
+	DefaultPageBytes = 128 << 10
 	// firstIssues are always kept (the first error is often the cause of
 	// the rest); after them the latest lastIssues are.
 	firstIssues = 50
@@ -183,6 +185,9 @@ type OutputQuery struct {
 	Since uint64 // only lines with a greater seq (0: from the oldest kept)
 	Min   Level  // only lines at least this serious
 	Limit int    // at most this many lines; 0: 200
+	// MaxBytes bounds the text of the lines returned (at least one line
+	// is); 0: DefaultPageBytes.
+	MaxBytes int
 	// Tail: when more lines match than Limit, the latest ones (for a
 	// first look at a run); else the earliest (for reading on with Since).
 	Tail bool
@@ -218,6 +223,26 @@ func (o *Output) Lines(q OutputQuery) OutputPage {
 			match = match[len(match)-q.Limit:]
 		} else {
 			match = match[:q.Limit]
+		}
+	}
+	if q.MaxBytes <= 0 {
+		q.MaxBytes = DefaultPageBytes
+	}
+	size := 0
+	for k := range match {
+		i := k
+		if q.Tail {
+			i = len(match) - 1 - k
+		}
+		size += len(o.lines[match[i]].Text)
+		if size > q.MaxBytes && k > 0 {
+			if q.Tail {
+				match = match[len(match)-k:]
+			} else {
+				match = match[:k]
+				page.More = true
+			}
+			break
 		}
 	}
 	for _, i := range match {

@@ -101,6 +101,9 @@ func ReadValidation(paths []string, lines []OutputLine) []ScriptResult {
 				continue
 			}
 			p, state := rest[:k], rest[k+1:]
+			if state != ScriptOK && state != ScriptInvalid && state != ScriptFailed {
+				continue
+			}
 			if i, ok := at[p]; ok {
 				res[i].State = state
 				sp := spans[p]
