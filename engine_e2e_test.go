@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // writeGodot3Game writes a Godot 3 project whose main scene prints, hits a
@@ -173,4 +179,94 @@ func TestEngineOrphansEndToEnd(t *testing.T) {
 	}
 	waitGone(t, game, 10*time.Second)
 	waitGone(t, child, 10*time.Second)
+}
+
+// TestBuildEndToEnd exports a project with the real engine through the
+// binary: wait_for_build sends rising progress to the client, the build
+// succeeds, and its record outlives the router: after `stop`, a new router
+// restores it from the state file with the instance's snapshot.
+func TestBuildEndToEnd(t *testing.T) {
+	requireGodot3(t)
+	game := writeGodot3Game(t)
+	tmpl := filepath.Join(t.TempDir(), "template")
+	os.WriteFile(tmpl, []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(game, "export_presets.cfg"), []byte(`[preset.0]
+
+name="Linux"
+platform="Linux/X11"
+runnable=true
+export_filter="all_resources"
+include_filter=""
+exclude_filter=""
+export_path="game.x86_64"
+patch_list=PoolStringArray(  )
+
+[preset.0.options]
+
+custom_template/release="`+tmpl+`"
+custom_template/debug="`+tmpl+`"
+`), 0o644)
+	env := newRouterEnv(t)
+	env.extra = append(env.extra, "GODOT_BIN=", "HOME="+t.TempDir())
+	s := startRouter(t, env, game)
+	var mu sync.Mutex
+	var progress []float64
+	s.client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" {
+			mu.Lock()
+			if p, ok := n.Params.AdditionalFields["progress"].(float64); ok {
+				progress = append(progress, p)
+			}
+			mu.Unlock()
+		}
+	})
+	var rec struct {
+		ID     string `json:"id"`
+		Output string `json:"output"`
+	}
+	if res := s.call("trigger_build", nil, &rec); res.IsError {
+		t.Fatalf("trigger_build: %s", resultText(res))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "wait_for_build"
+	req.Params.Meta = &mcp.Meta{ProgressToken: "build-1"}
+	res, err := s.client.CallTool(ctx, req)
+	if err != nil || res.IsError {
+		t.Fatalf("wait_for_build: %v %s", err, resultText(res))
+	}
+	type status struct {
+		Finished bool `json:"finished"`
+		Build    struct {
+			ID    string `json:"id"`
+			State string `json:"state"`
+			Bytes int64  `json:"bytes"`
+		} `json:"build"`
+	}
+	var st status
+	b, _ := json.Marshal(res.StructuredContent)
+	json.Unmarshal(b, &st)
+	if !st.Finished || st.Build.State != "succeeded" || st.Build.Bytes == 0 || rec.Output != "build/Linux/game.x86_64" {
+		t.Fatalf("build: %s", b)
+	}
+	mu.Lock()
+	got := slices.Clone(progress)
+	mu.Unlock()
+	if len(got) == 0 || !slices.IsSorted(got) || got[len(got)-1] > 100 {
+		t.Fatalf("progress notifications: %v", got)
+	}
+	t.Logf("progress: %v", got)
+
+	s.client.Close()
+	stop := exec.Command(binary, "stop")
+	stop.Env = env.environ()
+	if out, err := stop.CombinedOutput(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+	s2 := startRouter(t, env, game)
+	st = status{}
+	if res := s2.call("get_build_status", map[string]any{"id": rec.ID}, &st); res.IsError || st.Build.State != "succeeded" || st.Build.Bytes == 0 {
+		t.Fatalf("after a restart: %s %+v", resultText(res), st)
+	}
 }
