@@ -77,7 +77,13 @@ func (s *Server) validateScripts(ctx context.Context, req mcp.CallToolRequest) (
 	var paths []string
 	var skipped []string
 	if len(args) == 0 {
-		paths = ix.Paths(index.KindScript)
+		// GDScript only: C# needs a .NET build of the engine and the
+		// project's assembly built first.
+		for _, p := range ix.Paths(index.KindScript) {
+			if strings.HasSuffix(p, ".gd") {
+				paths = append(paths, p)
+			}
+		}
 	} else {
 		if len(args) > 100000 {
 			return toolError("argument \"paths\": at most 100000 paths"), nil
