@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,9 +241,34 @@ func TestEngineToolsWithoutEngine(t *testing.T) {
 	}
 }
 
+// treeOf lists the files and folders under root.
+func treeOf(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out
+}
+
 func TestValidateScriptsReal(t *testing.T) {
 	engineEnv(t, godot3(t))
-	s := engineServer(t, engine3Fixture(t))
+	// An empty XDG_DATA_HOME made Godot 3 write its user:// folder into
+	// the working folder, the project: the engine runs without it, and
+	// nothing new appears in the project.
+	t.Setenv("XDG_DATA_HOME", "")
+	root := engine3Fixture(t)
+	before := treeOf(t, root)
+	t.Cleanup(func() {
+		if after := treeOf(t, root); !slices.Equal(before, after) {
+			t.Errorf("the engine tools changed the project's files:\nbefore %v\nafter  %v", before, after)
+		}
+	})
+	s := engineServer(t, root)
 	var v Validation
 	callTool(t, s, "validate_scripts", nil).decode(t, &v)
 	if v.Checked != 4 || v.OK != 3 || v.Failed != 1 || v.NotRun != 0 || v.ExitCode == nil || *v.ExitCode != 0 {

@@ -251,7 +251,7 @@ func ValidateArgs(b Binary, root, script string) []string {
 // Environ is the environment the engine runs with: the instance's, but
 // with a real locale when there is none ("C" or unset), else Godot prints
 // two errors about the locale at every start, which would read as errors
-// of the project.
+// of the project; and without XDG folders that are empty or relative.
 func Environ(environ []string) []string {
 	env := make([]string, 0, len(environ)+1)
 	lang, lcAll := "", ""
@@ -263,6 +263,13 @@ func Environ(environ []string) []string {
 			continue
 		case "LC_ALL":
 			lcAll = v
+		case "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME":
+			// Godot takes these as they are: an empty or relative one
+			// puts its user:// folder and settings under the working
+			// folder, the project. The XDG spec says to ignore them.
+			if !filepath.IsAbs(v) {
+				continue
+			}
 		}
 		env = append(env, kv)
 	}

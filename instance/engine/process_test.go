@@ -203,6 +203,7 @@ func TestEnviron(t *testing.T) {
 		{[]string{"LANG=C", "B=2"}, "B=2 LANG=en_US.UTF-8"},
 		{[]string{"LANG=de_DE.UTF-8"}, "LANG=de_DE.UTF-8"},
 		{[]string{"LANG=C", "LC_ALL=fr_FR.UTF-8"}, "LC_ALL=fr_FR.UTF-8 LANG=C"},
+		{[]string{"XDG_DATA_HOME=", "XDG_CONFIG_HOME=rel", "XDG_CACHE_HOME=/abs/cache"}, "XDG_CACHE_HOME=/abs/cache LANG=en_US.UTF-8"},
 	} {
 		if got := strings.Join(Environ(c.in), " "); got != c.want {
 			t.Errorf("Environ(%v) = %q, want %q", c.in, got, c.want)
