@@ -71,8 +71,9 @@ type Finder struct {
 	// VersionTimeout bounds one --version; 0: 10 s.
 	VersionTimeout time.Duration
 
-	mu    sync.Mutex
-	cache map[fileKey]versionAnswer
+	mu    sync.Mutex                // guards the caches
+	cache map[fileKey]versionAnswer // --version answers by file
+	dirs  map[string]dirNames       // Godot's names in each PATH folder
 }
 
 type fileKey struct {
@@ -185,13 +186,20 @@ func (f *Finder) Candidates(exclude string) []Binary {
 		if !filepath.IsAbs(d) {
 			continue
 		}
+		names := f.godotNames(d)
 		for _, n := range plainNames {
-			add(filepath.Join(d, n), "PATH")
+			if slices.Contains(names, n) {
+				add(filepath.Join(d, n), "PATH")
+			}
 		}
 		var rel []string
-		for _, pat := range releaseNames {
-			m, _ := filepath.Glob(filepath.Join(d, pat))
-			rel = append(rel, m...)
+		for _, n := range names {
+			for _, pat := range releaseNames {
+				if ok, _ := filepath.Match(pat, n); ok {
+					rel = append(rel, filepath.Join(d, n))
+					break
+				}
+			}
 		}
 		slices.Sort(rel)
 		slices.Reverse(rel) // the newest release names first
@@ -208,6 +216,48 @@ func (f *Finder) Candidates(exclude string) []Binary {
 		}
 	}
 	return out
+}
+
+// godotNames lists the names in dir that may be Godot's (they start with
+// "godot", any case). A folder is read again only when its mtime changed
+// (an entry was added, removed or renamed): /usr/bin holds thousands.
+func (f *Finder) godotNames(dir string) []string {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil
+	}
+	f.mu.Lock()
+	c, ok := f.dirs[dir]
+	f.mu.Unlock()
+	// A folder changed within the last seconds is read again: on a file
+	// system with coarse times a second change may keep the mtime.
+	if ok && c.mtime == st.ModTime().UnixNano() && time.Since(st.ModTime()) > 2*time.Second {
+		return c.names
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	all, _ := d.Readdirnames(-1)
+	d.Close()
+	var names []string
+	for _, n := range all {
+		if len(n) >= 5 && strings.EqualFold(n[:5], "godot") {
+			names = append(names, n)
+		}
+	}
+	f.mu.Lock()
+	if f.dirs == nil {
+		f.dirs = map[string]dirNames{}
+	}
+	f.dirs[dir] = dirNames{mtime: st.ModTime().UnixNano(), names: names}
+	f.mu.Unlock()
+	return names
+}
+
+type dirNames struct {
+	mtime int64
+	names []string
 }
 
 // Find lists the candidates with their versions.

@@ -131,10 +131,38 @@ func TestFinderCandidates(t *testing.T) {
 	if err != nil || filepath.Base(b.Path) != "godot" {
 		t.Fatalf("Choose = %+v, %v", b, err)
 	}
+	// A binary added to a PATH folder is found.
+	writeExe(t, filepath.Join(bin1, "godot3-server"), "3.2.3.stable.custom_build")
+	found := false
+	for _, b := range f.Find(context.Background(), proj) {
+		found = found || (filepath.Base(b.Path) == "godot3-server" && b.Version == "3.2.3.stable.custom_build")
+	}
+	if !found {
+		t.Fatal("godot3-server added to PATH was not found")
+	}
 	// A binary replaced in place is asked again.
 	writeExe(t, filepath.Join(bin1, "godot"), "4.3.1.stable.official.abcdef")
 	b, _ = Choose(f.Find(context.Background(), proj), 4, "4.3")
 	if b.Version != "4.3.1.stable.official.abcdef" {
 		t.Fatalf("after replacing the binary, Choose = %+v", b)
+	}
+}
+
+// BenchmarkFindCached is what each engine tool pays to find its engine once
+// every binary has been asked its version: the PATH lookups (this machine's
+// PATH) and a stat per binary.
+func BenchmarkFindCached(b *testing.B) {
+	f := &Finder{}
+	f.Find(context.Background(), "")
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Find(context.Background(), "")
+	}
+}
+
+// BenchmarkFindFirst includes asking each binary found its version.
+func BenchmarkFindFirst(b *testing.B) {
+	for b.Loop() {
+		(&Finder{}).Find(context.Background(), "")
 	}
 }
