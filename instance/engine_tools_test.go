@@ -702,3 +702,53 @@ func TestValidateCorpusReal(t *testing.T) {
 	}
 	t.Logf("%d projects, %d scripts: all compile in Godot 3.2.3, and the static parser agrees", checked, scripts)
 }
+
+// BenchmarkValidateScriptsReal times validate_scripts with the real engine
+// on the corpus project with the most scripts (godot3-demos/2d/physics_tests,
+// 29): almost all of it is the engine's start.
+func BenchmarkValidateScriptsReal(b *testing.B) {
+	bin, err := exec.LookPath("godot3-server")
+	if err != nil {
+		b.Fatalf("godot3-server is not installed: %v", err)
+	}
+	b.Setenv("PATH", filepath.Dir(bin))
+	b.Setenv("GODOT_BIN", "")
+	s := newServer(b, corpusDir(b, "godot3-demos", "2d", "physics_tests"))
+	defer s.eng.close()
+	for b.Loop() {
+		if r := callTool(b, s, "validate_scripts", nil); r.IsError {
+			b.Fatal(r.text())
+		}
+	}
+}
+
+// BenchmarkRunToFirstError times run_project until the game's runtime
+// error is in get_run_output, with the real engine.
+func BenchmarkRunToFirstError(b *testing.B) {
+	bin, err := exec.LookPath("godot3-server")
+	if err != nil {
+		b.Fatalf("godot3-server is not installed: %v", err)
+	}
+	b.Setenv("PATH", filepath.Dir(bin))
+	b.Setenv("GODOT_BIN", "")
+	s := newServer(b, writeTree(b, map[string]string{
+		"project.godot": "config_version=4\n\n[application]\n\nconfig/name=\"Bench\"\nrun/main_scene=\"res://main.tscn\"\n",
+		"main.gd":       "extends Node\n\nfunc _ready():\n\tnull.foo()\n",
+		"main.tscn":     "[gd_scene load_steps=2 format=2]\n\n[ext_resource path=\"res://main.gd\" type=\"Script\" id=1]\n\n[node name=\"Main\" type=\"Node\"]\nscript = ExtResource( 1 )\n",
+	}))
+	defer s.eng.close()
+	for b.Loop() {
+		if r := callTool(b, s, "run_project", nil); r.IsError {
+			b.Fatal(r.text())
+		}
+		for {
+			var out RunOutput
+			callTool(b, s, "get_run_output", map[string]any{"level": "error"}).decode(b, &out)
+			if out.Run.Errors > 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		callTool(b, s, "stop_project", nil)
+	}
+}
