@@ -26,15 +26,30 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 		}
 		t.Skip("needs node and `npm ci --prefix testdata/tsclient`")
 	}
-	project, err := filepath.Abs(filepath.Join("testdata", "g4game"))
-	if err != nil {
+	// The engine tools run the Godot 4 test double (no Godot 4 package
+	// exists here), with export templates in place and a preset, so every
+	// tool's answer is a real one the SDK checks against its schema.
+	tmp := t.TempDir()
+	fake := filepath.Join(tmp, "bin", "godot4")
+	if out, err := exec.Command("go", "build", "-o", fake, "./instance/engine/testdata/fakegodot").CombinedOutput(); err != nil {
+		t.Fatalf("building the Godot 4 test double: %v\n%s", err, out)
+	}
+	home := filepath.Join(tmp, "home")
+	templates := filepath.Join(home, ".local", "share", "godot", "export_templates", "4.3.stable")
+	os.MkdirAll(templates, 0o755)
+	os.WriteFile(filepath.Join(templates, "linux_release.x86_64"), []byte("template"), 0o755)
+	project := filepath.Join(tmp, "g4game")
+	if err := os.CopyFS(project, os.DirFS(filepath.Join("testdata", "g4game"))); err != nil {
 		t.Fatal(err)
 	}
+	os.WriteFile(filepath.Join(project, "export_presets.cfg"), []byte("[preset.0]\n\nname=\"Linux\"\nplatform=\"Linux\"\nrunnable=true\nexport_path=\"game.x86_64\"\n"), 0o644)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "client.mjs", binary, project)
 	cmd.Dir = dir
-	cmd.Env = newRouterEnv(t).environ()
+	env := newRouterEnv(t)
+	env.extra = append(env.extra, "GODOT_BIN="+fake, "HOME="+home, "FAKE_GODOT_RUN=quit")
+	cmd.Env = env.environ()
 	cmd.Stderr = testWriter{t}
 	out, err := cmd.Output()
 	if err != nil {

@@ -19,9 +19,15 @@ const args = {
   search_scripts: { query: "velocity" },
   find_references: { target: "Player" },
   ping: { message: "hi" },
+  run_project: { headless: true, wait_seconds: 5, args: ["--level", "2"] },
+  wait_for_build: { timeout_seconds: 30 },
+  validate_scripts: { paths: ["res://player.gd"] },
 };
+// The tools that read what another started go after it: a build, a run.
+const later = ["get_build_status", "wait_for_build", "cancel_build", "get_run_output", "stop_project"];
+const ordered = [...tools.tools.filter((t) => !later.includes(t.name)), ...later.map((n) => tools.tools.find((t) => t.name === n)).filter(Boolean)];
 const results = {};
-for (const t of tools.tools) {
+for (const t of ordered) {
   const res = await client.callTool({ name: t.name, arguments: args[t.name] ?? {} });
   if (res.isError) {
     throw new Error(`${t.name}: ${JSON.stringify(res.content)}`);
