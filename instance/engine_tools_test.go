@@ -752,3 +752,29 @@ func BenchmarkRunToFirstError(b *testing.B) {
 		callTool(b, s, "stop_project", nil)
 	}
 }
+
+// TestRunFlood: a game printing 100,000 lines of 200 bytes as fast as it
+// can: every line is counted, the buffer keeps its bounds, and a page of
+// output stays bounded in bytes.
+func TestRunFlood(t *testing.T) {
+	fake4(t)
+	t.Setenv("FAKE_GODOT_RUN", "flood")
+	s := engineServer(t, godot4Fixture(t))
+	var started RunStarted
+	callTool(t, s, "run_project", map[string]any{"headless": true, "wait_seconds": 30}).decode(t, &started)
+	if started.Run.Status.State != engine.StateExited || started.Run.Lines < 100000 {
+		t.Fatalf("flood: %+v", started.Run)
+	}
+	var out RunOutput
+	callTool(t, s, "get_run_output", map[string]any{"limit": 1000}).decode(t, &out)
+	if out.Output.Dropped < 100000-engine.DefaultRingLines || out.Output.Total != started.Run.Lines {
+		t.Fatalf("dropped %d of %d", out.Output.Dropped, out.Output.Total)
+	}
+	size := 0
+	for _, l := range out.Output.Lines {
+		size += len(l.Text)
+	}
+	if size > engine.DefaultPageBytes || len(out.Output.Lines) == 0 || out.Output.Lines[len(out.Output.Lines)-1].Seq != out.Output.Total {
+		t.Fatalf("a page of %d lines, %d bytes", len(out.Output.Lines), size)
+	}
+}

@@ -35,9 +35,6 @@ type Options struct {
 	// tree. MaxWatches bounds the watches (0: DefaultMaxWatches).
 	NoWatch    bool
 	MaxWatches int
-	// Getenv reads the environment the engine tools look in (GODOT_BIN,
-	// PATH, HOME, XDG_DATA_HOME); nil: os.Getenv.
-	Getenv func(string) string
 }
 
 // Server serves the Godot tools of one project.
@@ -105,7 +102,7 @@ func New(root string, opts Options) (*Server, error) {
 	if s.maxWatches <= 0 {
 		s.maxWatches = DefaultMaxWatches
 	}
-	s.eng = newEngineState(opts.Getenv)
+	s.eng = newEngineState(os.Getenv)
 	s.eng.changed = s.index.bump
 	s.started = s.indexAtStart(opts.Snapshot)
 	s.mcp = server.NewMCPServer("godot-mcp-router-instance", opts.Version,
