@@ -231,8 +231,12 @@ type instancesReport struct {
 			Reread        int    `json:"reread"`
 			SnapshotError string `json:"snapshot_error"`
 		} `json:"index"`
-		Snapshot *snapshotState `json:"snapshot"`
-		Watch    *struct {
+		Snapshot    *snapshotState `json:"snapshot"`
+		EngineProcs *struct {
+			Runs   int `json:"runs"`
+			Builds int `json:"builds"`
+		} `json:"engine_processes"`
+		Watch *struct {
 			Mode    string `json:"mode"`
 			Watches int    `json:"watches"`
 			Updates int    `json:"updates"`

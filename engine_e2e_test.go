@@ -270,3 +270,54 @@ custom_template/debug="`+tmpl+`"
 		t.Fatalf("after a restart: %s %+v", resultText(res), st)
 	}
 }
+
+// TestEngineAdoptedEndToEnd: the daemon dies while a game runs; the new
+// daemon adopts the instance and hears what it runs (the adopt answer,
+// then notifications), so it does not stop it as idle while the game goes
+// on, and does once the game is stopped.
+func TestEngineAdoptedEndToEnd(t *testing.T) {
+	requireGodot3(t)
+	game := writeGodot3Game(t)
+	env := relayEnv(t)
+	env.extra = append(env.extra, "GODOT_MCP_ROUTER_IDLE_TIMEOUT=1s", "GODOT_MCP_ROUTER_IDLE_CHECK=100ms", "GODOT_BIN=")
+	s := startRouter(t, env, game)
+	var r struct {
+		Run struct {
+			Status struct {
+				Pid int `json:"pid"`
+			} `json:"status"`
+		} `json:"run"`
+	}
+	if res := s.call("run_project", map[string]any{"time_limit_seconds": 120}, &r); res.IsError {
+		t.Fatalf("run_project: %s", resultText(res))
+	}
+	gamePID := r.Run.Status.Pid
+	instPID, _ := s.instanceOf(game)
+	// The registry records the instance (with its adoption secret) when it
+	// is ready; give the write a moment, then kill the daemon.
+	time.Sleep(500 * time.Millisecond)
+	killDaemon(t, daemonPIDs(t, env)[0])
+	if res := s.call("get_run_output", nil, nil); res.IsError {
+		t.Fatalf("get_run_output after the daemon died: %s", resultText(res))
+	}
+	if pid, _ := s.instanceOf(game); pid != instPID {
+		t.Fatalf("the instance was not adopted: %d, then %d", instPID, pid)
+	}
+	until(t, "the new daemon knows the game runs", func() bool {
+		for _, in := range s.instances().Instances {
+			if in.PID == instPID && in.EngineProcs != nil && in.EngineProcs.Runs == 1 {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(2500 * time.Millisecond) // idle timeout 1 s, checked every 100 ms
+	if !alivePID(instPID) || !alivePID(gamePID) {
+		t.Fatalf("the adopted instance (%v) or its game (%v) was stopped while the game ran", alivePID(instPID), alivePID(gamePID))
+	}
+	if res := s.call("stop_project", nil, nil); res.IsError {
+		t.Fatalf("stop_project: %s", resultText(res))
+	}
+	waitGone(t, gamePID, 10*time.Second)
+	waitGone(t, instPID, 15*time.Second) // now idle, and stopped
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/godot-mcp-router/godot-mcp-router/instance/engine"
+	"github.com/godot-mcp-router/godot-mcp-router/instance/index"
 )
 
 // Bounds of what the engine tools keep.
@@ -34,10 +35,12 @@ type engineState struct {
 	build     *buildJob // the build running, or nil
 	closed    bool
 
-	tellMu  sync.Mutex         // orders reports: one is made and sent at a time
-	changed func()             // the build records changed (a new snapshot is due)
-	report  func(EngineReport) // the engine's processes changed; nil: nobody listens
-	wg      sync.WaitGroup     // the goroutines that follow processes
+	tellMu    sync.Mutex         // orders reports: one is made and sent at a time
+	changed   func()             // the build records changed (a new snapshot is due)
+	report    func(EngineReport) // the engine's processes changed; nil: nobody listens
+	adopted   func(EngineReport) // the same, to a router that adopted the instance; nil: none (guarded by mu)
+	adoptions int                // counts adoptions (guarded by mu)
+	wg        sync.WaitGroup     // the goroutines that follow processes
 }
 
 // EngineReport tells the router what engine processes an instance runs: an
@@ -87,10 +90,13 @@ func (e *engineState) tell() {
 	e.tellMu.Lock()
 	defer e.tellMu.Unlock()
 	e.mu.Lock()
-	rep, f := e.reportLocked(), e.report
+	rep, f, g := e.reportLocked(), e.report, e.adopted
 	e.mu.Unlock()
 	if f != nil {
 		f(rep)
+	}
+	if g != nil {
+		g(rep)
 	}
 }
 
@@ -151,11 +157,18 @@ func (e *engineState) state() []byte {
 		c := *b
 		st.Builds[i] = &c
 	}
-	data, err := json.Marshal(st)
-	if err != nil {
-		return nil
+	for {
+		data, err := json.Marshal(st)
+		if err != nil {
+			return nil
+		}
+		// Records are small (bounded issues and tail); this holds the
+		// snapshot's bound whatever they hold.
+		if len(data) <= index.MaxSnapshotState || len(st.Builds) == 0 {
+			return data
+		}
+		st.Builds = st.Builds[1:]
 	}
-	return data
 }
 
 // restore takes the build records of an earlier instance of the project.

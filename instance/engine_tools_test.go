@@ -591,10 +591,14 @@ func TestBuildCancelled(t *testing.T) {
 	fake4(t)
 	t.Setenv("FAKE_GODOT_STEPS", "100")
 	t.Setenv("FAKE_GODOT_STEP_MS", "50")
+	templates := filepath.Join(os.Getenv("HOME"), ".local/share/godot/export_templates/4.3.stable")
+	os.MkdirAll(templates, 0o755)
+	os.WriteFile(filepath.Join(templates, "linux_release.x86_64"), []byte("template"), 0o755)
 	root := godot4Fixture(t)
+	out := filepath.Join(root, "build", "Linux", "game.x86_64")
 	s := engineServer(t, root)
 	var rec BuildRecord
-	callTool(t, s, "trigger_build", map[string]any{"mode": "pack"}).decode(t, &rec)
+	callTool(t, s, "trigger_build", nil).decode(t, &rec)
 	if r := callTool(t, s, "trigger_build", map[string]any{"mode": "pack"}); !r.IsError || !strings.Contains(r.text(), "still running") {
 		t.Fatalf("a second build at once: %s", r.text())
 	}
@@ -603,15 +607,34 @@ func TestBuildCancelled(t *testing.T) {
 		callTool(t, s, "get_build_status", nil).decode(t, &st)
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Half way: the engine has copied the template to the output (as
+	// Godot does before packing), so a partial file is there.
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("no partial file half way: %v", err)
+	}
 	pid := s.eng.build.proc.Pid
 	callTool(t, s, "cancel_build", nil).decode(t, &st)
 	if st.Build.State != BuildCancelled || !st.Finished || st.Build.Progress >= 100 {
 		t.Fatalf("cancelled: %+v", st.Build)
 	}
 	waitGone(t, pid)
-	if _, err := os.Stat(filepath.Join(root, "build", "Linux", "game.pck")); !os.IsNotExist(err) {
-		t.Fatalf("a partial file is left: %v", err)
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("the partial file is left: %v", err)
 	}
+	// A failed export removes what it wrote too.
+	t.Setenv("FAKE_GODOT_STEPS", "3")
+	t.Setenv("FAKE_GODOT_FAIL_EXPORT", "1")
+	callTool(t, s, "trigger_build", nil).decode(t, &rec)
+	st = BuildStatus{}
+	callTool(t, s, "wait_for_build", nil).decode(t, &st)
+	if st.Build.State != BuildFailed || !strings.Contains(st.Build.Error, "Failed to export project files") {
+		t.Fatalf("failed export: %+v", st.Build)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("a failed export's file is left: %v", err)
+	}
+	t.Setenv("FAKE_GODOT_FAIL_EXPORT", "")
+	t.Setenv("FAKE_GODOT_STEPS", "100")
 	// A wait cancelled by the client stops the waiting, not the build.
 	callTool(t, s, "trigger_build", map[string]any{"mode": "pack"}).decode(t, &rec)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -776,5 +799,142 @@ func TestRunFlood(t *testing.T) {
 	}
 	if size > engine.DefaultPageBytes || len(out.Output.Lines) == 0 || out.Output.Lines[len(out.Output.Lines)-1].Seq != out.Output.Total {
 		t.Fatalf("a page of %d lines, %d bytes", len(out.Output.Lines), size)
+	}
+}
+
+// TestRunArgsGodot3Refused: with Godot 3, which reads its options anywhere
+// and opens the project of any argument ending in project.godot, such
+// arguments are refused; without a main scene, any argument would be run
+// as the scene, so arguments need a scene.
+func TestRunArgsGodot3Refused(t *testing.T) {
+	engineEnv(t, godot3(t))
+	outside := writeTree(t, map[string]string{
+		"project.godot": "config_version=4\n\n[application]\n\nconfig/name=\"Evil\"\n",
+		"evil.tscn":     "[gd_scene format=2]\n\n[node name=\"Evil\" type=\"Node\"]\n",
+	})
+	s := engineServer(t, engine3Fixture(t))
+	for _, a := range []string{filepath.Join(outside, "project.godot"), "PROJECT.GODOT"} {
+		r := callTool(t, s, "run_project", map[string]any{"args": []string{a}})
+		if !r.IsError || !strings.Contains(r.text(), "would open the project") {
+			t.Fatalf("argument %q: %s", a, r.text())
+		}
+	}
+	noMain := writeTree(t, map[string]string{
+		"project.godot": "config_version=4\n\n[application]\n\nconfig/name=\"NoMain\"\n",
+		"a.tscn":        "[gd_scene format=2]\n\n[node name=\"A\" type=\"Node\"]\n",
+	})
+	s2 := engineServer(t, noMain)
+	r := callTool(t, s2, "run_project", map[string]any{"args": []string{filepath.Join(outside, "evil.tscn")}})
+	if !r.IsError || !strings.Contains(r.text(), "pass scene") {
+		t.Fatalf("an argument without a main scene: %s", r.text())
+	}
+	// With the scene named, the same argument is only the game's.
+	var started RunStarted
+	callTool(t, s2, "run_project", map[string]any{"scene": "a.tscn", "args": []string{filepath.Join(outside, "evil.tscn")}, "time_limit_seconds": 1, "wait_seconds": 10}).decode(t, &started)
+	if started.Run.Status.State != engine.StateTimeLimit {
+		t.Fatalf("run with a scene: %+v", started.Run)
+	}
+	// Too much in arguments is refused.
+	big := make([]string, 10)
+	for i := range big {
+		big[i] = strings.Repeat("a", 1000)
+	}
+	if r := callTool(t, s2, "run_project", map[string]any{"scene": "a.tscn", "args": big}); !r.IsError {
+		t.Fatal("10 kB of arguments accepted")
+	}
+}
+
+// TestBuildOutputStaysInBuild: a preset named "..", an export_path naming
+// project.godot, a build/ folder that is a symlink out of the project:
+// nothing is written outside build/, and nothing is made outside the
+// project.
+func TestBuildOutputStaysInBuild(t *testing.T) {
+	fake4(t)
+	root := writeTree(t, map[string]string{
+		"project.godot":      "config_version=5\n\n[application]\n\nconfig/name=\"P\"\nconfig/features=PackedStringArray(\"4.3\")\n",
+		"export_presets.cfg": "[preset.0]\n\nname=\"..\"\nplatform=\"Linux\"\nexport_path=\"project.godot\"\n\n[preset.1]\n\nname=\".hidden/../x\"\nplatform=\"Linux\"\nexport_path=\"../../..\"\n",
+	})
+	before, _ := os.ReadFile(filepath.Join(root, "project.godot"))
+	s := engineServer(t, root)
+	var rec BuildRecord
+	callTool(t, s, "trigger_build", map[string]any{"preset": "..", "mode": "pack"}).decode(t, &rec)
+	callTool(t, s, "wait_for_build", nil)
+	if rec.Output != "build/_../project.pck" {
+		t.Fatalf("preset \"..\" writes %s", rec.Output)
+	}
+	callTool(t, s, "trigger_build", map[string]any{"preset": ".hidden/../x", "mode": "pack"}).decode(t, &rec)
+	callTool(t, s, "wait_for_build", nil)
+	if rec.Output != "build/_.hidden_.._x/P.pck" {
+		t.Fatalf("preset \".hidden/../x\" writes %s", rec.Output)
+	}
+	if after, _ := os.ReadFile(filepath.Join(root, "project.godot")); string(after) != string(before) {
+		t.Fatal("project.godot was overwritten")
+	}
+
+	outside := t.TempDir()
+	os.RemoveAll(filepath.Join(root, "build"))
+	if err := os.Symlink(outside, filepath.Join(root, "build")); err != nil {
+		t.Fatal(err)
+	}
+	r := callTool(t, s, "trigger_build", map[string]any{"preset": "..", "mode": "pack", "output": "made/by/us.pck"})
+	if !r.IsError || !strings.Contains(r.text(), "outside the project") {
+		t.Fatalf("a build/ symlinked out: %s", r.text())
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Fatalf("made outside the project: %v", entries)
+	}
+}
+
+// TestRunOutputBoundedAnswers: a game printing a thousand errors of 5 kB
+// each, and other runs with many arguments: every answer stays bounded.
+func TestRunOutputBoundedAnswers(t *testing.T) {
+	engineEnv(t, godot3(t))
+	root := writeTree(t, map[string]string{
+		"project.godot": "config_version=4\n\n[application]\n\nconfig/name=\"Loud\"\nrun/main_scene=\"res://main.tscn\"\n",
+		"main.gd":       "extends Node\n\nfunc _ready():\n\tvar s = \"\"\n\tfor j in 500:\n\t\ts += \"0123456789\"\n\tfor i in 1000:\n\t\tpush_error(s)\n\tprint(\"done\")\n\tget_tree().quit()\n",
+		"main.tscn":     "[gd_scene load_steps=2 format=2]\n\n[ext_resource path=\"res://main.gd\" type=\"Script\" id=1]\n\n[node name=\"Main\" type=\"Node\"]\nscript = ExtResource( 1 )\n",
+	})
+	s := engineServer(t, root)
+	args := make([]string, 8)
+	for i := range args {
+		args[i] = strings.Repeat("b", 1000)
+	}
+	for range 3 {
+		callTool(t, s, "run_project", map[string]any{"args": args, "time_limit_seconds": 30})
+	}
+	r := callTool(t, s, "run_project", map[string]any{"args": args, "wait_seconds": 20, "time_limit_seconds": 30})
+	size := func(r toolResult) int { return len(r.Structured) + len(r.text()) }
+	var started RunStarted
+	r.decode(t, &started)
+	if started.Run.Errors < 1000 || size(r) > 150_000 {
+		t.Fatalf("run_project: %d errors, answer of %d bytes", started.Run.Errors, size(r))
+	}
+	for _, limit := range []int{200, 1000} {
+		r := callTool(t, s, "get_run_output", map[string]any{"limit": limit, "since": 0})
+		var out RunOutput
+		r.decode(t, &out)
+		if size(r) > 600_000 || len(out.Issues.Issues) == 0 || out.Issues.Omitted == 0 || len(out.Runs) != 3 {
+			t.Fatalf("get_run_output limit %d: %d bytes, %d issues (%d omitted), %d other runs", limit, size(r), len(out.Issues.Issues), out.Issues.Omitted, len(out.Runs))
+		}
+	}
+	callTool(t, s, "stop_project", nil)
+}
+
+// TestValidateAutoloadFlood: an autoload that prints twenty thousand lines
+// when it loads: the markers and errors are kept, and the broken script is
+// still found.
+func TestValidateAutoloadFlood(t *testing.T) {
+	engineEnv(t, godot3(t))
+	root := writeTree(t, map[string]string{
+		"project.godot":  "config_version=4\n\n[application]\n\nconfig/name=\"Flood\"\n\n[autoload]\n\nNoisy=\"*res://noisy.gd\"\n",
+		"noisy.gd":       "extends Node\n\nfunc _ready():\n\tfor i in 20000:\n\t\tprint(\"noise \", i)\n",
+		"user.gd":        "extends Node\n\nfunc f():\n\treturn Noisy.name\n",
+		"scripts/bad.gd": fixtureBad,
+	})
+	s := engineServer(t, root)
+	var v Validation
+	callTool(t, s, "validate_scripts", nil).decode(t, &v)
+	if v.Checked != 3 || v.Failed != 1 || v.NotRun != 0 || v.Scripts[0].Path != "res://scripts/bad.gd" {
+		t.Fatalf("validation under a flood: %+v", v)
 	}
 }

@@ -45,7 +45,7 @@ type BuildRecord struct {
 	Seconds  float64        `json:"seconds"`
 	ExitCode *int           `json:"exit_code,omitempty"`
 	Error    string         `json:"error,omitempty" jsonschema:"why it failed, and what to do"`
-	Issues   []engine.Issue `json:"issues,omitempty" jsonschema:"errors and warnings the engine printed (at most 50)"`
+	Issues   []engine.Issue `json:"issues,omitempty" jsonschema:"errors and warnings the engine printed (the first 20)"`
 	Tail     []string       `json:"tail,omitempty" jsonschema:"the last lines of its output"`
 	Bytes    int64          `json:"bytes,omitempty" jsonschema:"size of the file written"`
 }
@@ -152,40 +152,67 @@ func platformExt(platform string) string {
 	return ""
 }
 
+// safeName makes a preset's name or a file name one path element: no
+// separators, nothing hidden, never "." or "..".
+func safeName(s string) string {
+	s = nameUnsafe.ReplaceAllString(s, "_")
+	if s == "" || strings.HasPrefix(s, ".") {
+		s = "_" + s
+	}
+	return s
+}
+
 // buildOutput is where a build writes: under build/ of the project root,
-// never elsewhere, whatever the argument or the preset say.
+// never elsewhere, whatever the argument or the preset say. The folders
+// are made one by one, each checked first, so a symlink on the way that
+// leads out of the project is refused before anything is made there.
 func (s *Server) buildOutput(p engine.Preset, mode, arg string) (abs, rel string, err error) {
-	var name string
+	var parts []string
 	if arg != "" {
 		clean := path.Clean("/" + filepath.ToSlash(strings.TrimPrefix(arg, "build/")))
 		if strings.ContainsRune(arg, 0) || clean == "/" || strings.Contains(arg, "://") {
 			return "", "", fmt.Errorf("argument \"output\" must be a file name under build/, got %q", arg)
 		}
-		name = strings.TrimPrefix(clean, "/")
+		parts = strings.Split(strings.TrimPrefix(clean, "/"), "/")
 	} else {
 		base := path.Base(filepath.ToSlash(p.ExportPath))
-		if p.ExportPath == "" || base == "." || base == "/" {
-			base = nameUnsafe.ReplaceAllString(s.project.Name, "_") + platformExt(p.Platform)
+		if p.ExportPath == "" || base == "." || base == "/" || base == ".." {
+			base = s.project.Name + platformExt(p.Platform)
 		}
 		if mode == engine.ModePack {
 			base = strings.TrimSuffix(base, path.Ext(base)) + ".pck"
 		}
-		name = nameUnsafe.ReplaceAllString(p.Name, "_") + "/" + base
+		parts = []string{p.Name, base}
 	}
-	rel = "build/" + name
-	abs = filepath.Join(s.root, filepath.FromSlash(rel))
-	if !within(s.root, abs) {
-		return "", "", fmt.Errorf("output %q: %w", arg, errOutsideRoot)
+	for i, part := range parts {
+		parts[i] = safeName(part)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", "", fmt.Errorf("making the build folder: %w", err)
+	rel = "build/" + strings.Join(parts, "/")
+	dir := s.root
+	for _, part := range append([]string{"build"}, parts[:len(parts)-1]...) {
+		dir = filepath.Join(dir, part)
+		st, err := os.Lstat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+				return "", "", fmt.Errorf("making the build folder: %w", err)
+			}
+		case err != nil:
+			return "", "", fmt.Errorf("making the build folder: %w", err)
+		case st.Mode()&os.ModeSymlink != 0:
+			real, err := filepath.EvalSymlinks(dir)
+			if err != nil || !within(s.root, real) {
+				return "", "", fmt.Errorf("output %q: %w (through a symlink)", rel, errOutsideRoot)
+			}
+		case !st.IsDir():
+			return "", "", fmt.Errorf("output %q: %s is a file, not a folder", rel, dir)
+		}
 	}
-	// The folder may exist already, as a symlink: it must lead inside.
-	real, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	real, err := filepath.EvalSymlinks(dir)
 	if err != nil || !within(s.root, real) {
 		return "", "", fmt.Errorf("output %q: %w (through a symlink)", rel, errOutsideRoot)
 	}
-	abs = filepath.Join(real, filepath.Base(abs))
+	abs = filepath.Join(real, parts[len(parts)-1])
 	if st, err := os.Lstat(abs); err == nil && (st.Mode()&os.ModeSymlink != 0 || st.IsDir()) {
 		return "", "", fmt.Errorf("output %q is a symlink or a folder; remove it or choose another name", rel)
 	}
@@ -339,8 +366,17 @@ func (s *Server) finishBuild(job *buildJob) {
 	rec.Ended = st.Ended
 	rec.Seconds = st.Seconds
 	rec.ExitCode = st.ExitCode
-	rec.Tail = job.proc.Output.Tail(30)
-	rec.Issues = issues.Issues[:min(len(issues.Issues), 50)]
+	// Records live in the snapshot (at most index.MaxSnapshotState for
+	// all 20): each is kept small.
+	rec.Tail = nil
+	for _, l := range job.proc.Output.Tail(20) {
+		rec.Tail = append(rec.Tail, clip(l, 300))
+	}
+	rec.Issues = nil
+	for _, is := range issues.Issues[:min(len(issues.Issues), 20)] {
+		is.Message = clip(is.Message, 500)
+		rec.Issues = append(rec.Issues, is)
+	}
 	info, statErr := os.Stat(job.out)
 	switch {
 	case job.cancelled != "":
@@ -356,6 +392,9 @@ func (s *Server) finishBuild(job *buildJob) {
 	default:
 		rec.State = BuildFailed
 		rec.Error = buildFailure(rec, issues.Issues, statErr)
+	}
+	if rec.State != BuildSucceeded {
+		rec.Progress = min(rec.Progress, 99)
 	}
 	if rec.State != BuildSucceeded && statErr == nil && info.ModTime().After(rec.Started.Add(-time.Second)) {
 		// A partial file must not pass for a build.
@@ -382,14 +421,16 @@ func buildFailure(rec *BuildRecord, issues []engine.Issue, statErr error) string
 			return "the engine needs a display for this: use a headless build of Godot 3 (godot3-server) or Godot 4"
 		}
 	}
-	// The last error about the export says most; else the last error.
+	// The first error about the export that says more than "the export
+	// failed" says most; else the last error.
 	var last, export *engine.Issue
 	for i, is := range issues {
 		if is.Level != engine.LevelError.String() {
 			continue
 		}
 		last = &issues[i]
-		if strings.Contains(strings.ToLower(is.Message), "export") {
+		m := strings.ToLower(is.Message)
+		if export == nil && strings.Contains(m, "export") && !strings.HasPrefix(m, "project export") {
 			export = &issues[i]
 		}
 	}

@@ -20,8 +20,27 @@ const (
 	maxRunLimit     = 4 * time.Hour
 	maxRunWait      = 60 * time.Second
 	maxGameArgs     = 64
-	maxGameArgBytes = 4096
+	maxGameArgBytes = 1024     // one argument
+	maxGameArgsSize = 8 << 10  // all of them
+	maxAnswerIssues = 64 << 10 // bytes of issues in one answer
+	maxIssueMessage = 1000     // bytes of one issue's message in an answer
 )
+
+// boundIssues keeps at most n issues, each message clipped, in at most
+// maxAnswerIssues bytes; it returns how many were left out.
+func boundIssues(issues []engine.Issue, n int) ([]engine.Issue, int) {
+	out := make([]engine.Issue, 0, min(len(issues), n))
+	size := 0
+	for _, is := range issues {
+		is.Message = clip(is.Message, maxIssueMessage)
+		size += len(is.Message) + len(is.File) + len(is.Function) + 80
+		if len(out) >= n || size > maxAnswerIssues {
+			break
+		}
+		out = append(out, is)
+	}
+	return out, len(issues) - len(out)
+}
 
 // gameRun is one run of the game.
 type gameRun struct {
@@ -108,7 +127,22 @@ type RunOutput struct {
 	Run    RunInfo             `json:"run"`
 	Output engine.OutputPage   `json:"output"`
 	Issues engine.IssueSummary `json:"issues" jsonschema:"errors and warnings after since, at the level asked or above"`
-	Runs   []RunInfo           `json:"runs,omitempty" jsonschema:"the other runs kept"`
+	Runs   []RunSummary        `json:"runs,omitempty" jsonschema:"the other runs kept"`
+}
+
+// RunSummary is one line about a run.
+type RunSummary struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	Pid      int    `json:"pid"`
+	Errors   uint64 `json:"errors"`
+	Warnings uint64 `json:"warnings"`
+	Lines    uint64 `json:"lines"`
+}
+
+func (r *gameRun) summary() RunSummary {
+	i := r.info()
+	return RunSummary{ID: i.ID, State: i.Status.State, Pid: i.Status.Pid, Errors: i.Errors, Warnings: i.Warnings, Lines: i.Lines}
 }
 
 // RunsStopped is what stop_project returns.
@@ -132,9 +166,14 @@ func gameArgs(req mcp.CallToolRequest) ([]string, error) {
 	if len(args) > maxGameArgs {
 		return nil, fmt.Errorf("argument \"args\": at most %d arguments, got %d", maxGameArgs, len(args))
 	}
+	size := 0
 	for _, a := range args {
+		size += len(a)
 		if len(a) > maxGameArgBytes || strings.ContainsRune(a, 0) {
 			return nil, fmt.Errorf("argument \"args\": each argument must be under %d bytes, without NUL", maxGameArgBytes)
+		}
+		if size > maxGameArgsSize {
+			return nil, fmt.Errorf("argument \"args\": at most %d bytes in all", maxGameArgsSize)
 		}
 		if a == "-d" || a == "--debug" {
 			return nil, fmt.Errorf("argument \"args\": %q would start the debugger, which stops the game at a prompt on its first error", a)
@@ -203,9 +242,6 @@ func (s *Server) runProject(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		main = "res://" + main
 	}
 	cmdArgs, err := engine.RunArgs(bin, s.root, engine.RunOptions{Scene: scene, Headless: headless, Args: args}, main)
-	if errors.Is(err, engine.ErrEngineOption) && main == "" {
-		err = fmt.Errorf("%w; and the project has no main scene, so Godot 3 would take the first argument as the scene: pass scene", err)
-	}
 	if err != nil {
 		return toolError("%v", err), nil
 	}
@@ -256,8 +292,10 @@ func (s *Server) runProject(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		case <-ctx.Done():
 		}
 		t.Stop()
-		out.Issues = proc.Output.Issues(0, engine.LevelWarning).Issues
-		out.Tail = proc.Output.Tail(20)
+		out.Issues, _ = boundIssues(proc.Output.Issues(0, engine.LevelWarning).Issues, 50)
+		for _, l := range proc.Output.Tail(20) {
+			out.Tail = append(out.Tail, clip(l, 500))
+		}
 	}
 	out.Run = run.info()
 	var b strings.Builder
@@ -271,7 +309,7 @@ func (s *Server) runProject(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if wait == 0 {
 		b.WriteString("\nread its output with get_run_output")
 	}
-	return structured(out, b.String()), nil
+	return structured(out, clip(b.String(), 100000)), nil
 }
 
 // pruneRunsLocked drops the oldest finished runs past maxRuns; e.mu is held.
@@ -359,12 +397,11 @@ func (s *Server) getRunOutput(_ context.Context, req mcp.CallToolRequest) (*mcp.
 	out := RunOutput{Run: run.info(), Output: run.proc.Output.Lines(q)}
 	issueLevel := max(level, engine.LevelWarning)
 	out.Issues = run.proc.Output.Issues(q.Since, issueLevel)
-	if len(out.Issues.Issues) > limit {
-		out.Issues.Omitted += uint64(len(out.Issues.Issues) - limit)
-		out.Issues.Issues = out.Issues.Issues[:limit]
-	}
+	var left int
+	out.Issues.Issues, left = boundIssues(out.Issues.Issues, limit)
+	out.Issues.Omitted += uint64(left)
 	for _, r := range others {
-		out.Runs = append(out.Runs, r.info())
+		out.Runs = append(out.Runs, r.summary())
 	}
 	var b strings.Builder
 	st := out.Run.Status

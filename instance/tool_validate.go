@@ -24,9 +24,15 @@ const (
 func validateScriptsTool() tool {
 	return tool{
 		def: mcp.NewTool("validate_scripts",
-			mcp.WithDescription("Check GDScript files with the Godot engine itself (headless): each script is loaded and compiled, and every error comes back as {file, line, message}. The engine's findings are set beside this server's own parser's, so each error says who found it. Default: every script of the project."),
+			mcp.WithDescription("Check GDScript files with the Godot engine itself (headless): each script is loaded and compiled, and every error comes back as {file, line, message}. The engine's findings are set beside this server's own parser's, so each error says who found it. Default: every script of the project. As when the game runs, the engine first loads the project's autoloads, whose code runs (that is how their names are known to the scripts)."),
 			mcp.WithArray("paths", mcp.Description("scripts to check (res:// or relative paths); default all"), mcp.WithStringItems()),
-			readOnly()),
+			// Not read-only: the autoloads' code runs, and may write
+			// (save files, say), as when the game starts.
+			mcp.WithReadOnlyHintAnnotation(false),
+			mcp.WithDestructiveHintAnnotation(true),
+			mcp.WithIdempotentHintAnnotation(false),
+			mcp.WithOpenWorldHintAnnotation(false),
+		),
 		handle: (*Server).validateScripts,
 		out:    mcp.WithOutputSchema[Validation](),
 	}
@@ -132,12 +138,23 @@ func (s *Server) validateScripts(ctx context.Context, req mcp.CallToolRequest) (
 	var mu sync.Mutex
 	var lines []engine.OutputLine
 	out := engine.NewOutput(100, 0) // the lines are kept here, not in the ring
+	// The validator's markers and every error or warning line are kept
+	// (bounded far above what scripts print); plain lines, which an
+	// autoload may print by the thousand, only up to a point.
+	plain, marked := 0, 0
 	out.OnLine(func(l engine.OutputLine) {
 		mu.Lock()
-		if len(lines) < 50*len(paths)+10000 {
+		defer mu.Unlock()
+		switch {
+		case engine.IsValidatorLine(l.Text) || l.Level != engine.LevelInfo.String():
+			if marked < 10*len(paths)+20000 {
+				marked++
+				lines = append(lines, l)
+			}
+		case plain < 10000:
+			plain++
 			lines = append(lines, l)
 		}
-		mu.Unlock()
 	})
 	start := time.Now()
 	engine.PrepareUserDirs(s.eng.getenv)

@@ -56,7 +56,7 @@ func (p *Pool) adopt(rec store.Instance) error {
 		return err
 	}
 	proc := newProcess(rec.Key, rec.Socket, filepath.Join(p.opts.LogDir, logName(rec.Key)))
-	c := startRPCClient(conn, p.log, maxInstanceMessage, p.opts.OnNotification, proc.abort)
+	c := startRPCClient(conn, p.log, maxInstanceMessage, proc.hearEngine(p.opts.OnNotification), proc.abort)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	init, _ := json.Marshal(map[string]any{
@@ -72,8 +72,9 @@ func (p *Pool) adopt(rec store.Instance) error {
 	params, _ := json.Marshal(map[string]string{"nonce": rec.Nonce})
 	res, err := c.call(ctx, instance.AdoptMethod, params)
 	var ans struct {
-		Adopted bool `json:"adopted"`
-		PID     int  `json:"pid"`
+		Adopted bool                  `json:"adopted"`
+		PID     int                   `json:"pid"`
+		Engine  instance.EngineReport `json:"engine"`
 	}
 	if err == nil {
 		err = json.Unmarshal(res, &ans)
@@ -89,6 +90,7 @@ func (p *Pool) adopt(rec store.Instance) error {
 	proc.pid, proc.startTime, proc.nonce, proc.adopted = rec.PID, rec.StartTime, rec.Nonce, true
 	proc.conn, proc.client, proc.startedAt = conn, c, time.Now()
 	proc.report = instance.StartReport{Index: "adopted", Checked: true}
+	proc.setEngine(ans.Engine)
 	close(proc.ready)
 
 	p.mu.Lock()
@@ -114,6 +116,9 @@ func (p *Pool) adopt(rec store.Instance) error {
 				// Close stops it and waits on exited: keep watching.
 			}
 		}
+		// Not our child: how it ended is unknown, so what it
+		// reported running is ended.
+		proc.killEngineGroups()
 		close(proc.exited)
 	})
 	p.wg.Go(func() { p.afterStart(inst, proc) })

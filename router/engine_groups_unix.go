@@ -3,10 +3,35 @@
 package router
 
 import (
+	"encoding/json"
 	"syscall"
 
 	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
+
+// setEngine keeps what the instance says of its engine processes.
+func (p *process) setEngine(r instance.EngineReport) {
+	p.reportMu.Lock()
+	p.engine = r
+	p.reportMu.Unlock()
+}
+
+// hearEngine passes the instance's notifications on to next, but keeps
+// the engine reports (an adopted instance sends them as notifications).
+func (p *process) hearEngine(next func(string, json.RawMessage)) func(string, json.RawMessage) {
+	return func(method string, params json.RawMessage) {
+		if method == instance.EngineNotification {
+			var r instance.EngineReport
+			if json.Unmarshal(params, &r) == nil {
+				p.setEngine(r)
+			}
+			return
+		}
+		if next != nil {
+			next(method, params)
+		}
+	}
+}
 
 // engineReport is what the instance last said of its engine processes.
 func (p *process) engineReport() instance.EngineReport {
@@ -23,14 +48,18 @@ func (p *process) engineBusy() bool {
 }
 
 // killEngineGroups ends the process groups of the games and builds the
-// instance reported running, once it has exited: an instance stopped
-// gracefully ends them itself, but one killed outright cannot, and its
-// engines' leaders die with it (parent-death signal) while what they
-// started would live on.
+// instance reported running, once it has exited otherwise than well: an
+// instance stopped gracefully ends them itself, but one killed outright
+// cannot, and its engines' leaders die with it (parent-death signal) while
+// what they started would live on. A group is killed only while it still
+// exists (the risk left: its id reused by a new group in between, which
+// needs the pid to come round again within moments).
 func (p *process) killEngineGroups() {
-	for _, g := range p.engineReport().Groups {
-		if g > 1 {
+	r := p.engineReport()
+	for _, g := range r.Groups {
+		if g > 1 && syscall.Kill(-g, 0) == nil {
 			syscall.Kill(-g, syscall.SIGKILL)
 		}
 	}
+	p.setEngine(instance.EngineReport{})
 }

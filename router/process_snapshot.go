@@ -71,9 +71,7 @@ func (p *process) readControl(snapshots *Snapshots, log *slog.Logger) {
 				malformed("engine report", line)
 				return
 			}
-			p.reportMu.Lock()
-			p.engine = rep
-			p.reportMu.Unlock()
+			p.setEngine(rep)
 		case "push", "reply":
 			n, err := strconv.Atoi(rest)
 			if err != nil || n <= 0 || n > instance.MaxSnapshot {

@@ -223,7 +223,12 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	}
 	wg.Go(func() {
 		p.exitErr = cmd.Wait()
-		p.killEngineGroups()
+		if p.exitErr != nil {
+			// An instance that exits well has ended its engine's
+			// processes itself (and its last report may not have
+			// reached us: the control connection closes first).
+			p.killEngineGroups()
+		}
 		close(p.exited)
 		p.control.Close()
 	})

@@ -216,15 +216,24 @@ func RunArgs(b Binary, root string, o RunOptions, mainScene string) ([]string, e
 		}
 	}
 	scene := o.Scene
-	if b.Major < 4 {
+	if b.Major < 4 && len(o.Args) > 0 {
 		for _, a := range o.Args {
 			name, _, _ := strings.Cut(a, "=")
 			if godot3Options[name] {
 				return nil, fmt.Errorf("%w: Godot 3 would read %q itself", ErrEngineOption, a)
 			}
+			// Godot 3 opens the project of any argument ending in
+			// project.godot, in the editor.
+			if strings.HasSuffix(strings.ToLower(a), "project.godot") {
+				return nil, fmt.Errorf("%w: Godot 3 would open the project named by %q", ErrEngineOption, a)
+			}
 		}
-		if scene == "" && len(o.Args) > 0 {
+		if scene == "" {
 			scene = mainScene
+		}
+		if scene == "" {
+			// Else Godot 3 runs the first plain argument as the scene.
+			return nil, fmt.Errorf("%w: the project has no main scene, so Godot 3 would take the first argument for the scene to run: pass scene", ErrEngineOption)
 		}
 	}
 	if scene != "" {

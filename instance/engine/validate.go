@@ -53,6 +53,12 @@ func ValidatorScript(major int, paths []string) string {
 	return b.String()
 }
 
+// IsValidatorLine reports whether an output line is one of the
+// validator's markers.
+func IsValidatorLine(line string) bool {
+	return strings.HasPrefix(line, markBegin) || strings.HasPrefix(line, markEnd)
+}
+
 // CanValidate reports whether a res:// path can be written into the
 // validator: no control characters.
 func CanValidate(path string) bool {
@@ -113,8 +119,17 @@ func ReadValidation(paths []string, lines []OutputLine) []ScriptResult {
 		}
 	}
 	issues = append(issues, parser.Flush()...)
+	// A broken script loaded as another's dependency and then on its own
+	// prints its error twice: it is listed once.
+	type key struct {
+		file, msg string
+		line      int
+	}
+	seen := map[key]bool{}
 	for _, is := range issues {
-		if i, ok := at[is.File]; ok && is.Level == LevelError.String() && len(res[i].Errors) < maxScriptErrors {
+		k := key{is.File, is.Message, is.Line}
+		if i, ok := at[is.File]; ok && is.Level == LevelError.String() && len(res[i].Errors) < maxScriptErrors && !seen[k] {
+			seen[k] = true
 			res[i].Errors = append(res[i].Errors, is)
 		}
 	}

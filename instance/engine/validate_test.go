@@ -94,3 +94,21 @@ func FuzzReadValidation(f *testing.F) {
 		}
 	})
 }
+
+// TestReadValidationOnce: a broken script loaded first as another's
+// dependency and then on its own prints its error twice; it is listed once.
+func TestReadValidationOnce(t *testing.T) {
+	out := "GMR-VALIDATE-BEGIN res://a.gd\n" +
+		"SCRIPT ERROR: GDScript::reload: Parse Error: bad\n   At: res://b.gd:6.\n" +
+		"GMR-VALIDATE-END res://a.gd invalid\n" +
+		"GMR-VALIDATE-BEGIN res://b.gd\n" +
+		"SCRIPT ERROR: GDScript::reload: Parse Error: bad\n   At: res://b.gd:6.\n" +
+		"GMR-VALIDATE-END res://b.gd invalid\n"
+	res := ReadValidation([]string{"res://a.gd", "res://b.gd"}, outputLines(out))
+	if len(res[1].Errors) != 1 || res[1].Errors[0].Line != 6 {
+		t.Fatalf("b.gd: %+v", res[1].Errors)
+	}
+	if len(res[0].Errors) != 1 || res[0].Errors[0].File != "res://b.gd" {
+		t.Fatalf("a.gd (its dependency's error): %+v", res[0].Errors)
+	}
+}

@@ -180,6 +180,18 @@ func (f *fake) exportProject(o *options, p *preset, debug bool) int {
 		}
 	}
 
+	// prepare_template copies the template to the export path first: a
+	// failure or a kill while packing leaves it there.
+	binaryData, err := os.ReadFile(template)
+	if err != nil {
+		fmt.Fprintf(f.stderr, "fakegodot: reading the template %s: %v\n", template, err)
+		return exitUnexpected
+	}
+	if err := os.WriteFile(o.out, binaryData, 0o755); err != nil {
+		fmt.Fprintf(f.stderr, "fakegodot: writing %s: %v\n", o.out, err)
+		return exitUnexpected
+	}
+
 	// export_project_data: save_pack, next to the binary or embedded in it.
 	files, code := f.storeFiles(o.path, "savepack")
 	if code != exitOK {
@@ -190,11 +202,6 @@ func (f *fake) exportProject(o *options, p *preset, debug bool) int {
 		f.endTask("savepack")
 		f.exportFailed(p.name)
 		return exitFailure
-	}
-	binaryData, err := os.ReadFile(template)
-	if err != nil {
-		fmt.Fprintf(f.stderr, "fakegodot: reading the template %s: %v\n", template, err)
-		return exitUnexpected
 	}
 	pck := pckBytes(f.version, files)
 	if p.option("binary_format/embed_pck", "false") == "true" {
