@@ -66,10 +66,7 @@ func triggerBuildTool() tool {
 			mcp.WithString("preset", mcp.Description("the export preset's name (default: the only preset, when there is one)")),
 			mcp.WithString("mode", mcp.Description("release (default), debug, or pack"), mcp.Enum(engine.ModeRelease, engine.ModeDebug, engine.ModePack)),
 			mcp.WithString("output", mcp.Description("file name under build/ (default: build/<preset>/<name from the preset's export_path>)")),
-			mcp.WithReadOnlyHintAnnotation(false),
-			mcp.WithDestructiveHintAnnotation(true), // it overwrites the file of an earlier build
-			mcp.WithIdempotentHintAnnotation(false),
-			mcp.WithOpenWorldHintAnnotation(false),
+			acts(true, false), // it overwrites the file of an earlier build
 		),
 		handle: (*Server).triggerBuild,
 		out:    mcp.WithOutputSchema[BuildRecord](),
@@ -104,10 +101,7 @@ func cancelBuildTool() tool {
 		def: mcp.NewTool("cancel_build",
 			mcp.WithDescription("Stop the running build (its whole process group) and remove the partial file it was writing."),
 			mcp.WithString("id", mcp.Description("the build's id (default: the running one)")),
-			mcp.WithReadOnlyHintAnnotation(false),
-			mcp.WithDestructiveHintAnnotation(true),
-			mcp.WithIdempotentHintAnnotation(true),
-			mcp.WithOpenWorldHintAnnotation(false),
+			acts(true, true),
 		),
 		handle: (*Server).cancelBuild,
 		out:    mcp.WithOutputSchema[BuildStatus](),

@@ -83,10 +83,7 @@ func runProjectTool() tool {
 			mcp.WithBoolean("headless", mcp.Description("run without a window (Godot 4's --headless; Godot 3 needs its server build for this)")),
 			mcp.WithNumber("time_limit_seconds", mcp.Description("stop the game after this long (default 300, max 14400)"), mcp.Min(1), mcp.Max(maxRunLimit.Seconds())),
 			mcp.WithNumber("wait_seconds", mcp.Description("wait this long (or until the game ends) before answering, with the errors printed meanwhile (default 0, max 60)"), mcp.Min(0), mcp.Max(maxRunWait.Seconds())),
-			mcp.WithReadOnlyHintAnnotation(false),
-			mcp.WithDestructiveHintAnnotation(true), // the game's code runs, and may write its save files
-			mcp.WithIdempotentHintAnnotation(false),
-			mcp.WithOpenWorldHintAnnotation(false),
+			acts(true, false), // the game's code runs, and may write its save files
 		),
 		handle: (*Server).runProject,
 		out:    mcp.WithOutputSchema[RunStarted](),
@@ -112,10 +109,7 @@ func stopProjectTool() tool {
 		def: mcp.NewTool("stop_project",
 			mcp.WithDescription("Stop a game run (default: every run still going), with everything it started: its whole process group gets SIGTERM, then SIGKILL after 2 s."),
 			mcp.WithString("id", mcp.Description("the run's id (default: all runs)")),
-			mcp.WithReadOnlyHintAnnotation(false),
-			mcp.WithDestructiveHintAnnotation(false),
-			mcp.WithIdempotentHintAnnotation(true),
-			mcp.WithOpenWorldHintAnnotation(false),
+			acts(false, true),
 		),
 		handle: (*Server).stopProject,
 		out:    mcp.WithOutputSchema[RunsStopped](),

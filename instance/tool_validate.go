@@ -28,10 +28,7 @@ func validateScriptsTool() tool {
 			mcp.WithArray("paths", mcp.Description("scripts to check (res:// or relative paths); default all"), mcp.WithStringItems()),
 			// Not read-only: the autoloads' code runs, and may write
 			// (save files, say), as when the game starts.
-			mcp.WithReadOnlyHintAnnotation(false),
-			mcp.WithDestructiveHintAnnotation(true),
-			mcp.WithIdempotentHintAnnotation(false),
-			mcp.WithOpenWorldHintAnnotation(false),
+			acts(true, false),
 		),
 		handle: (*Server).validateScripts,
 		out:    mcp.WithOutputSchema[Validation](),

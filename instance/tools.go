@@ -270,3 +270,18 @@ func cleanResPath(p string) string {
 	c := path.Clean("/" + rest)
 	return "res://" + strings.TrimPrefix(c, "/")
 }
+
+// acts marks a tool that changes things (runs the engine, writes files,
+// stops processes): not read-only; destructive and idempotent as given.
+func acts(destructive, idempotent bool) mcp.ToolOption {
+	return func(t *mcp.Tool) {
+		for _, o := range []mcp.ToolOption{
+			mcp.WithReadOnlyHintAnnotation(false),
+			mcp.WithDestructiveHintAnnotation(destructive),
+			mcp.WithIdempotentHintAnnotation(idempotent),
+			mcp.WithOpenWorldHintAnnotation(false),
+		} {
+			o(t)
+		}
+	}
+}
