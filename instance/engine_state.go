@@ -40,6 +40,7 @@ type engineState struct {
 	report    func(EngineReport) // the engine's processes changed; nil: nobody listens
 	adopted   func(EngineReport) // the same, to a router that adopted the instance; nil: none (guarded by mu)
 	adoptions int                // counts adoptions (guarded by mu)
+	reportSeq uint64             // the Seq of the last report (guarded by mu)
 	wg        sync.WaitGroup     // the goroutines that follow processes
 }
 
@@ -51,6 +52,9 @@ type EngineReport struct {
 	Runs   int   `json:"runs"`
 	Builds int   `json:"builds"`
 	Groups []int `json:"groups,omitempty"` // process group ids
+	// Seq grows with each report: a router that hears two ways (an
+	// adopt answer and notifications) keeps the newest.
+	Seq uint64 `json:"seq"`
 }
 
 func newEngineState(getenv func(string) string) *engineState {
@@ -67,9 +71,11 @@ func (s *Server) engineBinary(ctx context.Context) (engine.Binary, []engine.Bina
 	return b, bins, err
 }
 
-// reportLocked builds the report; e.mu is held.
+// reportLocked builds the next report; e.mu is held, and e.tellMu (so
+// reports are sent in the order of their Seq).
 func (e *engineState) reportLocked() EngineReport {
-	var r EngineReport
+	e.reportSeq++
+	r := EngineReport{Seq: e.reportSeq}
 	for _, run := range e.runs {
 		select {
 		case <-run.proc.Done():

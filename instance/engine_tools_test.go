@@ -560,9 +560,11 @@ func TestGodot4CommandLines(t *testing.T) {
 		t.Fatalf("godot 4 run: %+v", started)
 	}
 
+	// Exports write into a staging folder beside the file, then move it.
+	stage := filepath.Join(root, "build", "Linux", stagePrefix)
 	want := map[string][]string{
-		"export":   {"--headless", "--path", root, "--export-release", "Linux", filepath.Join(root, "build", "Linux", "game.x86_64")},
-		"debug":    {"--headless", "--path", root, "--export-debug", "Linux", filepath.Join(root, "build", "Linux", "game.x86_64")},
+		"export":   {"--headless", "--path", root, "--export-release", "Linux", stage},
+		"debug":    {"--headless", "--path", root, "--export-debug", "Linux", stage},
 		"validate": {"--headless", "--path", root, "-s"},
 		"run":      {"--path", root, "--headless", "res://main.tscn", "--", "--level", "-x"},
 	}
@@ -607,10 +609,17 @@ func TestBuildCancelled(t *testing.T) {
 		callTool(t, s, "get_build_status", nil).decode(t, &st)
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Half way: the engine has copied the template to the output (as
-	// Godot does before packing), so a partial file is there.
-	if _, err := os.Stat(out); err != nil {
-		t.Fatalf("no partial file half way: %v", err)
+	// Half way: the engine has copied the template to its output (as
+	// Godot does before packing), in the staging folder, not in place.
+	staged := func() []string {
+		m, _ := filepath.Glob(filepath.Join(root, "build", "Linux", stagePrefix+"*", "*"))
+		return m
+	}
+	if len(staged()) == 0 {
+		t.Fatal("no partial file half way")
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("a partial file in place half way: %v", err)
 	}
 	pid := s.eng.build.proc.Pid
 	callTool(t, s, "cancel_build", nil).decode(t, &st)
@@ -618,8 +627,8 @@ func TestBuildCancelled(t *testing.T) {
 		t.Fatalf("cancelled: %+v", st.Build)
 	}
 	waitGone(t, pid)
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Fatalf("the partial file is left: %v", err)
+	if _, err := os.Stat(out); !os.IsNotExist(err) || len(staged()) != 0 {
+		t.Fatalf("the partial file is left: %v %v", err, staged())
 	}
 	// A failed export removes what it wrote too.
 	t.Setenv("FAKE_GODOT_STEPS", "3")
@@ -630,8 +639,8 @@ func TestBuildCancelled(t *testing.T) {
 	if st.Build.State != BuildFailed || !strings.Contains(st.Build.Error, "Failed to export project files") {
 		t.Fatalf("failed export: %+v", st.Build)
 	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Fatalf("a failed export's file is left: %v", err)
+	if _, err := os.Stat(out); !os.IsNotExist(err) || len(staged()) != 0 {
+		t.Fatalf("a failed export's file is left: %v %v", err, staged())
 	}
 	t.Setenv("FAKE_GODOT_FAIL_EXPORT", "")
 	t.Setenv("FAKE_GODOT_STEPS", "100")
@@ -871,17 +880,54 @@ func TestBuildOutputStaysInBuild(t *testing.T) {
 		t.Fatal("project.godot was overwritten")
 	}
 
-	outside := t.TempDir()
-	os.RemoveAll(filepath.Join(root, "build"))
-	if err := os.Symlink(outside, filepath.Join(root, "build")); err != nil {
-		t.Fatal(err)
+	// A symlink already beside the file (a .pck Godot writes next to the
+	// binary, say) is replaced, not written through.
+	outsideFile := filepath.Join(t.TempDir(), "precious")
+	os.WriteFile(outsideFile, []byte("precious"), 0o644)
+	os.MkdirAll(filepath.Join(root, "build", "Linux"), 0o755)
+	os.Symlink(outsideFile, filepath.Join(root, "build", "Linux", "game.pck"))
+	os.WriteFile(filepath.Join(root, "export_presets.cfg"), []byte("[preset.0]\n\nname=\"Linux\"\nplatform=\"Linux\"\nexport_path=\"game.x86_64\"\n\n[preset.0.options]\n\ncustom_template/release=\"res://tmpl\"\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "tmpl"), []byte("template"), 0o755)
+	callTool(t, s, "trigger_build", map[string]any{"preset": "Linux"}).decode(t, &rec)
+	var st BuildStatus
+	callTool(t, s, "wait_for_build", nil).decode(t, &st)
+	if st.Build.State != BuildSucceeded {
+		t.Fatalf("build beside a symlink: %+v", st.Build)
 	}
-	r := callTool(t, s, "trigger_build", map[string]any{"preset": "..", "mode": "pack", "output": "made/by/us.pck"})
-	if !r.IsError || !strings.Contains(r.text(), "outside the project") {
-		t.Fatalf("a build/ symlinked out: %s", r.text())
+	if b, _ := os.ReadFile(outsideFile); string(b) != "precious" {
+		t.Fatalf("a file outside the project was written through a symlink: %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "build", "Linux", "game.pck")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("the .pck in place: %v %v", fi, err)
+	}
+
+	// Symlinked folders are refused, leading out of the project or not,
+	// and nothing is made through them.
+	outside := t.TempDir()
+	for _, c := range []struct{ link, target string }{
+		{"build", outside},
+		{"build", "."},
+		{"build/Linux", filepath.Join(root, "scripts")},
+	} {
+		os.RemoveAll(filepath.Join(root, "build"))
+		os.MkdirAll(filepath.Join(root, "build"), 0o755)
+		if c.link == "build" {
+			os.Remove(filepath.Join(root, "build"))
+		}
+		if err := os.Symlink(c.target, filepath.Join(root, c.link)); err != nil {
+			t.Fatal(err)
+		}
+		r := callTool(t, s, "trigger_build", map[string]any{"preset": "Linux", "output": "Linux/made/us.x86_64"})
+		if !r.IsError || !strings.Contains(r.text(), "is a symlink") {
+			t.Fatalf("%s -> %s: %s", c.link, c.target, r.text())
+		}
+		os.Remove(filepath.Join(root, c.link))
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Fatalf("made outside the project: %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(root, "Linux")); !os.IsNotExist(err) {
+		t.Fatalf("made in the project's root through build -> .: %v", err)
 	}
 }
 
@@ -921,13 +967,13 @@ func TestRunOutputBoundedAnswers(t *testing.T) {
 }
 
 // TestValidateAutoloadFlood: an autoload that prints twenty thousand lines
-// when it loads: the markers and errors are kept, and the broken script is
-// still found.
+// and fifteen thousand errors when it loads: the markers and the scripts'
+// errors are kept, and the broken script is still found.
 func TestValidateAutoloadFlood(t *testing.T) {
 	engineEnv(t, godot3(t))
 	root := writeTree(t, map[string]string{
 		"project.godot":  "config_version=4\n\n[application]\n\nconfig/name=\"Flood\"\n\n[autoload]\n\nNoisy=\"*res://noisy.gd\"\n",
-		"noisy.gd":       "extends Node\n\nfunc _ready():\n\tfor i in 20000:\n\t\tprint(\"noise \", i)\n",
+		"noisy.gd":       "extends Node\n\nfunc _ready():\n\tfor i in 20000:\n\t\tprint(\"noise \", i)\n\tfor i in 15000:\n\t\tpush_error(\"loud \" + str(i))\n",
 		"user.gd":        "extends Node\n\nfunc f():\n\treturn Noisy.name\n",
 		"scripts/bad.gd": fixtureBad,
 	})

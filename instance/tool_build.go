@@ -54,7 +54,9 @@ type BuildRecord struct {
 type buildJob struct {
 	rec       *BuildRecord
 	proc      *engine.Process
-	out       string // absolute output path
+	dir       string // the final folder
+	stage     string // the folder the engine writes into, inside dir
+	name      string // the file's name
 	cancelled string // why it was cancelled; "" when it was not
 	done      chan struct{}
 }
@@ -124,7 +126,7 @@ type BuildSummary struct {
 	Started time.Time `json:"started"`
 }
 
-var nameUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var nameUnsafe = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
 
 // platformExt is the file extension of each platform's export.
 func platformExt(platform string) string {
@@ -156,16 +158,19 @@ func safeName(s string) string {
 	return s
 }
 
-// buildOutput is where a build writes: under build/ of the project root,
-// never elsewhere, whatever the argument or the preset say. The folders
-// are made one by one, each checked first, so a symlink on the way that
-// leads out of the project is refused before anything is made there.
-func (s *Server) buildOutput(p engine.Preset, mode, arg string) (abs, rel string, err error) {
+// buildOutput is where a build writes: a file under build/ of the project
+// root, never elsewhere, whatever the argument or the preset say. build/
+// and the folders below it must be real folders (made here when missing,
+// one by one, each checked first): a symlink on the way, even one that
+// stays inside the project (build -> .), is refused before anything is
+// made. The engine writes into a fresh staging folder beside the file
+// (see stageBuild), never into the final folder.
+func (s *Server) buildOutput(p engine.Preset, mode, arg string) (dir, name, rel string, err error) {
 	var parts []string
 	if arg != "" {
 		clean := path.Clean("/" + filepath.ToSlash(strings.TrimPrefix(arg, "build/")))
 		if strings.ContainsRune(arg, 0) || clean == "/" || strings.Contains(arg, "://") {
-			return "", "", fmt.Errorf("argument \"output\" must be a file name under build/, got %q", arg)
+			return "", "", "", fmt.Errorf("argument \"output\" must be a file name under build/, got %q", arg)
 		}
 		parts = strings.Split(strings.TrimPrefix(clean, "/"), "/")
 	} else {
@@ -182,35 +187,69 @@ func (s *Server) buildOutput(p engine.Preset, mode, arg string) (abs, rel string
 		parts[i] = safeName(part)
 	}
 	rel = "build/" + strings.Join(parts, "/")
-	dir := s.root
+	dir = s.root
 	for _, part := range append([]string{"build"}, parts[:len(parts)-1]...) {
 		dir = filepath.Join(dir, part)
 		st, err := os.Lstat(dir)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-				return "", "", fmt.Errorf("making the build folder: %w", err)
+				return "", "", "", fmt.Errorf("making the build folder: %w", err)
+			}
+			if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+				return "", "", "", fmt.Errorf("making the build folder %s: it changed under us", dir)
 			}
 		case err != nil:
-			return "", "", fmt.Errorf("making the build folder: %w", err)
+			return "", "", "", fmt.Errorf("making the build folder: %w", err)
 		case st.Mode()&os.ModeSymlink != 0:
-			real, err := filepath.EvalSymlinks(dir)
-			if err != nil || !within(s.root, real) {
-				return "", "", fmt.Errorf("output %q: %w (through a symlink)", rel, errOutsideRoot)
-			}
+			return "", "", "", fmt.Errorf("output %q: %s is a symlink; builds go only into real folders under the project's build/", rel, dir)
 		case !st.IsDir():
-			return "", "", fmt.Errorf("output %q: %s is a file, not a folder", rel, dir)
+			return "", "", "", fmt.Errorf("output %q: %s is a file, not a folder", rel, dir)
 		}
 	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil || !within(s.root, real) {
-		return "", "", fmt.Errorf("output %q: %w (through a symlink)", rel, errOutsideRoot)
+	name = parts[len(parts)-1]
+	if st, err := os.Lstat(filepath.Join(dir, name)); err == nil && st.IsDir() {
+		return "", "", "", fmt.Errorf("output %q is a folder; remove it or choose another name", rel)
 	}
-	abs = filepath.Join(real, parts[len(parts)-1])
-	if st, err := os.Lstat(abs); err == nil && (st.Mode()&os.ModeSymlink != 0 || st.IsDir()) {
-		return "", "", fmt.Errorf("output %q is a symlink or a folder; remove it or choose another name", rel)
+	return dir, name, rel, nil
+}
+
+// stagePrefix names the staging folders of builds.
+const stagePrefix = ".gmr-build-"
+
+// stageBuild makes the folder the engine exports into: fresh, private,
+// inside the final folder (so its files are renamed into place, which
+// replaces whatever is there, a symlink included, instead of writing
+// through it). Staging folders an instance killed mid-build left behind
+// are removed first: one build of a project runs at a time.
+func stageBuild(dir string) (string, error) {
+	if old, err := filepath.Glob(filepath.Join(dir, stagePrefix+"*")); err == nil {
+		for _, o := range old {
+			os.RemoveAll(o)
+		}
 	}
-	return abs, rel, nil
+	stage, err := os.MkdirTemp(dir, stagePrefix)
+	if err != nil {
+		return "", fmt.Errorf("making the staging folder of the build: %w", err)
+	}
+	return stage, nil
+}
+
+// publishBuild moves what the engine wrote in stage into dir (the file
+// itself and what Godot writes beside it: a .pck, a Web export's .js and
+// .wasm) and removes stage.
+func publishBuild(stage, dir string) error {
+	defer os.RemoveAll(stage)
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(stage, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("moving %s into place: %w", e.Name(), err)
+		}
+	}
+	return nil
 }
 
 func (s *Server) triggerBuild(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -251,10 +290,10 @@ func (s *Server) triggerBuild(ctx context.Context, req mcp.CallToolRequest) (*mc
 	if err != nil {
 		return toolError("%v", err), nil
 	}
-	if err := engine.CheckTemplates(bin, preset, mode, s.eng.getenv); err != nil {
+	if err := engine.CheckTemplates(bin, s.root, preset, mode, s.eng.getenv); err != nil {
 		return toolError("%v", err), nil
 	}
-	abs, rel, err := s.buildOutput(preset, mode, outArg)
+	dir, name, rel, err := s.buildOutput(preset, mode, outArg)
 	if err != nil {
 		return toolError("%v", err), nil
 	}
@@ -270,9 +309,14 @@ func (s *Server) triggerBuild(ctx context.Context, req mcp.CallToolRequest) (*mc
 		e.mu.Unlock()
 		return toolError("build %s is still running: wait for it (wait_for_build) or stop it (cancel_build)", id), nil
 	}
+	stage, err := stageBuild(dir)
+	if err != nil {
+		e.mu.Unlock()
+		return toolError("%v", err), nil
+	}
 	rec := &BuildRecord{ID: "b" + strconv.Itoa(e.nextBuild), Preset: preset.Name, Platform: preset.Platform, Mode: mode,
 		Output: rel, Engine: bin.Version, State: BuildRunning, Started: time.Now()}
-	job := &buildJob{rec: rec, out: abs, done: make(chan struct{})}
+	job := &buildJob{rec: rec, dir: dir, stage: stage, name: name, done: make(chan struct{})}
 	out := engine.NewOutput(0, 0)
 	progress := &exportProgress{}
 	out.OnLine(func(l engine.OutputLine) {
@@ -285,10 +329,11 @@ func (s *Server) triggerBuild(ctx context.Context, req mcp.CallToolRequest) (*mc
 		}
 	})
 	engine.PrepareUserDirs(e.getenv)
-	proc, err := engine.Start(engine.Command{Path: bin.Path, Args: engine.ExportArgs(bin, s.root, preset.Name, mode, abs),
+	proc, err := engine.Start(engine.Command{Path: bin.Path, Args: engine.ExportArgs(bin, s.root, preset.Name, mode, filepath.Join(stage, name)),
 		Dir: s.root, Env: engine.Environ(os.Environ()), TimeLimit: buildTimeLimit, Output: out})
 	if err != nil {
 		e.mu.Unlock()
+		os.RemoveAll(stage)
 		return toolError("%v", err), nil
 	}
 	job.proc = proc
@@ -371,7 +416,7 @@ func (s *Server) finishBuild(job *buildJob) {
 		is.Message = clip(is.Message, 500)
 		rec.Issues = append(rec.Issues, is)
 	}
-	info, statErr := os.Stat(job.out)
+	info, statErr := os.Lstat(filepath.Join(job.stage, job.name))
 	switch {
 	case job.cancelled != "":
 		rec.State = BuildCancelled
@@ -379,7 +424,12 @@ func (s *Server) finishBuild(job *buildJob) {
 	case st.State == engine.StateTimeLimit:
 		rec.State = BuildFailed
 		rec.Error = fmt.Sprintf("the export ran past %v and was stopped", buildTimeLimit)
-	case st.ExitCode != nil && *st.ExitCode == 0 && statErr == nil && info.ModTime().After(rec.Started.Add(-time.Second)):
+	case st.ExitCode != nil && *st.ExitCode == 0 && statErr == nil && info.Mode().IsRegular():
+		if err := publishBuild(job.stage, job.dir); err != nil {
+			rec.State = BuildFailed
+			rec.Error = err.Error()
+			break
+		}
 		rec.State = BuildSucceeded
 		rec.Progress = 100
 		rec.Bytes = info.Size()
@@ -389,10 +439,9 @@ func (s *Server) finishBuild(job *buildJob) {
 	}
 	if rec.State != BuildSucceeded {
 		rec.Progress = min(rec.Progress, 99)
-	}
-	if rec.State != BuildSucceeded && statErr == nil && info.ModTime().After(rec.Started.Add(-time.Second)) {
-		// A partial file must not pass for a build.
-		os.Remove(job.out)
+		// What the engine wrote is in the staging folder: a partial
+		// file never passes for a build, and nothing else is touched.
+		os.RemoveAll(job.stage)
 	}
 	e.build = nil
 	close(job.done)

@@ -135,20 +135,27 @@ func (s *Server) validateScripts(ctx context.Context, req mcp.CallToolRequest) (
 	var mu sync.Mutex
 	var lines []engine.OutputLine
 	out := engine.NewOutput(100, 0) // the lines are kept here, not in the ring
-	// The validator's markers and every error or warning line are kept
-	// (bounded far above what scripts print); plain lines, which an
-	// autoload may print by the thousand, only up to a point.
-	plain, marked := 0, 0
+	// The validator's markers are always kept (a few per script); error
+	// and warning lines once the first script is being loaded, up to a
+	// bound far above what loading prints; other lines, which an autoload
+	// may print by the thousand before that, only up to a point.
+	plain, issues, markers, loading := 0, 0, 0, false
 	out.OnLine(func(l engine.OutputLine) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
-		case engine.IsValidatorLine(l.Text) || l.Level != engine.LevelInfo.String():
-			if marked < 10*len(paths)+20000 {
-				marked++
+		case engine.IsValidatorLine(l.Text):
+			loading = true
+			if markers < 4*len(paths)+100 {
+				markers++
 				lines = append(lines, l)
 			}
-		case plain < 10000:
+		case l.Level != engine.LevelInfo.String() && loading:
+			if issues < 10*len(paths)+20000 {
+				issues++
+				lines = append(lines, l)
+			}
+		case plain < 2000:
 			plain++
 			lines = append(lines, l)
 		}

@@ -9,10 +9,14 @@ import (
 	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
 
-// setEngine keeps what the instance says of its engine processes.
+// setEngine keeps what the instance says of its engine processes, unless
+// a newer report came first (an adopted instance's notifications can
+// overtake its adopt answer).
 func (p *process) setEngine(r instance.EngineReport) {
 	p.reportMu.Lock()
-	p.engine = r
+	if r.Seq >= p.engine.Seq {
+		p.engine = r
+	}
 	p.reportMu.Unlock()
 }
 
@@ -61,5 +65,7 @@ func (p *process) killEngineGroups() {
 			syscall.Kill(-g, syscall.SIGKILL)
 		}
 	}
-	p.setEngine(instance.EngineReport{})
+	p.reportMu.Lock()
+	p.engine = instance.EngineReport{Seq: p.engine.Seq}
+	p.reportMu.Unlock()
 }

@@ -137,7 +137,7 @@ func dataDir(getenv func(string) string) string {
 // CheckTemplates says whether a build of p in mode can find its templates:
 // the preset's custom template for the mode, or the installed templates of
 // the engine's version. A pack needs none.
-func CheckTemplates(b Binary, p Preset, mode string, getenv func(string) string) error {
+func CheckTemplates(b Binary, root string, p Preset, mode string, getenv func(string) string) error {
 	if mode == ModePack {
 		return nil
 	}
@@ -146,7 +146,15 @@ func CheckTemplates(b Binary, p Preset, mode string, getenv func(string) string)
 		custom = p.CustomDebug
 	}
 	if custom != "" {
-		if _, err := os.Stat(custom); err != nil {
+		// Godot opens it as any file: res:// is the project, and a
+		// relative path is taken from the project folder it runs in.
+		path := custom
+		if rest, ok := strings.CutPrefix(custom, "res://"); ok {
+			path = filepath.Join(root, filepath.FromSlash(rest))
+		} else if !filepath.IsAbs(custom) {
+			path = filepath.Join(root, custom)
+		}
+		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("%w: preset %q names the custom %s template %s, which cannot be read (%v); fix the path in the preset's options",
 				ErrNoTemplates, p.Name, mode, custom, err)
 		}
