@@ -143,7 +143,7 @@ func (p *process) launch(cfg spawnConfig, wg *sync.WaitGroup) error {
 	}
 	defer logf.Close() // the child holds its own descriptor
 
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := socketpair()
 	if err != nil {
 		return fmt.Errorf("creating control connection: %w", err)
 	}
