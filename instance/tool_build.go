@@ -556,8 +556,14 @@ func buildText(st BuildStatus) string {
 	if b.Error != "" {
 		fmt.Fprintf(&sb, "\n%s", b.Error)
 	}
+	if b.State == BuildSucceeded && len(b.Issues) > 0 {
+		// The editor's noise on the way (settings it cannot save, keys a
+		// preset lacks) is in issues, not in the way of the result.
+		fmt.Fprintf(&sb, "\n(the engine printed %d errors or warnings on the way: see issues)", len(b.Issues))
+		return sb.String()
+	}
 	for _, is := range b.Issues {
-		fmt.Fprintf(&sb, "\n  %s %s:%d: %s", is.Level, is.File, is.Line, firstLines(is.Message, 1))
+		sb.WriteString("\n  " + issueLine(is))
 	}
 	return sb.String()
 }

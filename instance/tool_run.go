@@ -26,6 +26,22 @@ const (
 	maxIssueMessage = 1000     // bytes of one issue's message in an answer
 )
 
+// issueLine renders an issue for the text of an answer: where it is in
+// the project when it is there; the engine's own source file only for the
+// engine's own errors (a push_error's is the engine's, not the script's).
+func issueLine(is engine.Issue) string {
+	msg := firstLines(is.Message, 1)
+	switch {
+	case is.File != "" && strings.Contains(is.File, "://"):
+		return fmt.Sprintf("%s %s:%d: %s", is.Level, is.File, is.Line, msg)
+	case is.Kind == "push":
+		return fmt.Sprintf("%s (push_%s from a script): %s", is.Level, is.Level, msg)
+	case is.File != "":
+		return fmt.Sprintf("%s (engine, %s:%d): %s", is.Level, is.File, is.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", is.Level, msg)
+}
+
 // boundIssues keeps at most n issues, each message clipped, in at most
 // maxAnswerIssues bytes; it returns how many were left out.
 func boundIssues(issues []engine.Issue, n int) ([]engine.Issue, int) {
@@ -298,7 +314,7 @@ func (s *Server) runProject(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		fmt.Fprintf(&b, ", exit code %d", *out.Run.Status.ExitCode)
 	}
 	for _, is := range out.Issues {
-		fmt.Fprintf(&b, "\n  %s %s:%d: %s", is.Level, is.File, is.Line, firstLines(is.Message, 1))
+		b.WriteString("\n  " + issueLine(is))
 	}
 	if wait == 0 {
 		b.WriteString("\nread its output with get_run_output")
@@ -408,7 +424,7 @@ func (s *Server) getRunOutput(_ context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	fmt.Fprintf(&b, "; %d errors, %d warnings, %d lines", out.Run.Errors, out.Run.Warnings, out.Run.Lines)
 	for _, is := range out.Issues.Issues {
-		fmt.Fprintf(&b, "\n  %s %s:%d: %s", is.Level, is.File, is.Line, firstLines(is.Message, 1))
+		b.WriteString("\n  " + issueLine(is))
 	}
 	b.WriteString("\n--- output")
 	if out.Output.Dropped > 0 {
