@@ -345,7 +345,7 @@ func (e *engineState) pruneRunsLocked() {
 // findRunLocked returns the run named id, or the latest; e.mu is held.
 func (e *engineState) findRunLocked(id string) (*gameRun, error) {
 	if len(e.runs) == 0 {
-		return nil, errors.New("no runs: start one with run_project")
+		return nil, errors.New("no runs: start one with run_project (runs end when their instance stops or restarts)")
 	}
 	if id == "" {
 		return e.runs[len(e.runs)-1], nil
