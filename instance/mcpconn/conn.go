@@ -69,6 +69,11 @@ type Session struct {
 	id     string
 	value  any
 	notify chan mcp.JSONRPCNotification
+	// barrier asks the notification writer to write every notification
+	// queued so far, then close the channel sent; notifier is closed when
+	// the writer has ended. See flushNotifications.
+	barrier  chan chan struct{}
+	notifier chan struct{}
 
 	writeMu sync.Mutex // guards w: one JSON-RPC line at a time
 
@@ -117,6 +122,8 @@ func New(srv *server.MCPServer, w io.Writer, value any, opts Options) *Session {
 		id:       id,
 		value:    value,
 		notify:   make(chan mcp.JSONRPCNotification, 256),
+		barrier:  make(chan chan struct{}),
+		notifier: make(chan struct{}),
 		pending:  make(map[string]chan rpcResponse),
 		inflight: make(map[string]context.CancelFunc),
 	}
@@ -146,7 +153,7 @@ func (s *Session) Serve(ctx context.Context, r io.Reader) error {
 	defer cancel()
 
 	var handlers sync.WaitGroup
-	notifyDone := make(chan struct{})
+	notifyDone := s.notifier
 	go func() {
 		defer close(notifyDone)
 		s.writeNotifications(ctx)
@@ -248,12 +255,16 @@ func (s *Session) dispatch(ctx context.Context, line []byte, sem chan struct{}, 
 				s.inflightMu.Unlock()
 				cancel()
 			}()
+			progress := bytes.Contains(env.Params, progressToken)
 			if s.opts.Intercept != nil {
-				if s.intercept(rctx, env.ID, key, env.Method, env.Params) {
+				if s.intercept(rctx, env.ID, key, env.Method, env.Params, progress) {
 					return
 				}
 			}
 			if resp := s.handle(rctx, rawID(env.ID), line); resp != nil {
+				if progress {
+					s.flushNotifications()
+				}
 				s.writeMessage(resp)
 			}
 		}()
@@ -303,7 +314,7 @@ func (s *Session) handle(ctx context.Context, id any, line []byte) (resp mcp.JSO
 
 // intercept runs the Interceptor. When it answered, intercept has written
 // the answer (a panic or an empty result becomes an internal error).
-func (s *Session) intercept(ctx context.Context, rawid json.RawMessage, key, method string, params json.RawMessage) (answered bool) {
+func (s *Session) intercept(ctx context.Context, rawid json.RawMessage, key, method string, params json.RawMessage, progress bool) (answered bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic in MCP interceptor", "session", s.id, "panic", r)
@@ -312,6 +323,9 @@ func (s *Session) intercept(ctx context.Context, rawid json.RawMessage, key, met
 		}
 	}()
 	res, ok := s.opts.Intercept(ctx, s, method, params)
+	if ok && progress {
+		s.flushNotifications()
+	}
 	switch {
 	case !ok:
 		return false
@@ -405,6 +419,12 @@ func (s *Session) writeNotifications(ctx context.Context) {
 		select {
 		case n := <-s.notify:
 			s.writeMessage(n)
+		case done := <-s.barrier:
+			// One goroutine writes notifications, in order: whatever it
+			// took before this barrier is written, and whatever is
+			// queued now is written before the barrier is released.
+			s.drainNotifications()
+			close(done)
 		case <-ctx.Done():
 			// Flush what handlers queued before they returned.
 			for {
@@ -418,6 +438,36 @@ func (s *Session) writeNotifications(ctx context.Context) {
 		}
 	}
 }
+
+func (s *Session) drainNotifications() {
+	for {
+		select {
+		case n := <-s.notify:
+			s.writeMessage(n)
+		default:
+			return
+		}
+	}
+}
+
+// flushNotifications returns once every notification queued before it
+// was called has been written. A request that asked for progress has its
+// answer written after it, so that no progress notification follows the
+// answer (MCP allows progress only for requests still in progress).
+func (s *Session) flushNotifications() {
+	done := make(chan struct{})
+	select {
+	case s.barrier <- done:
+		select {
+		case <-done:
+		case <-s.notifier:
+		}
+	case <-s.notifier:
+	}
+}
+
+// progressToken is how a request asks for progress notifications.
+var progressToken = []byte(`"progressToken"`)
 
 // readLine reads one '\n'-terminated line of at most max bytes. A longer
 // line is consumed and reported with tooLong.

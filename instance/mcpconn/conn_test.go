@@ -40,6 +40,14 @@ func newServer() *server.MCPServer {
 	s.AddTool(mcp.NewTool("panic"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		panic("boom")
 	})
+	s.AddTool(mcp.NewTool("progress", mcp.WithNumber("steps")), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		steps := int(req.GetFloat("steps", 3))
+		for i := 1; i <= steps; i++ {
+			server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+				"progressToken": req.Params.Meta.ProgressToken, "progress": i, "total": steps})
+		}
+		return mcp.NewToolResultText("done"), nil
+	})
 	s.AddTool(mcp.NewTool("value"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText(fmt.Sprint(mcpconn.FromContext(ctx).Value())), nil
 	})
@@ -319,6 +327,65 @@ func TestRawID(t *testing.T) {
 	for _, tt := range tests {
 		if got := mcpconn.RawID([]byte(tt.raw)); got != tt.want {
 			t.Errorf("rawID(%s) = %#v, want %#v", tt.raw, got, tt.want)
+		}
+	}
+}
+
+// TestProgressBeforeAnswer: a handler that sends progress and returns at
+// once, many calls at a time: every progress notification of a call is
+// written before its answer (MCP allows progress only while the request is
+// in progress), on both answer paths (mcp-go's and the interceptor's).
+func TestProgressBeforeAnswer(t *testing.T) {
+	for _, intercept := range []bool{false, true} {
+		opts := mcpconn.Options{MaxInflight: 8}
+		if intercept {
+			opts.Intercept = func(ctx context.Context, sess *mcpconn.Session, method string, params json.RawMessage) (json.RawMessage, bool) {
+				if method != "custom/progress" {
+					return nil, false
+				}
+				var p struct {
+					Meta struct {
+						ProgressToken any `json:"progressToken"`
+					} `json:"_meta"`
+				}
+				json.Unmarshal(params, &p)
+				for i := 1; i <= 5; i++ {
+					sess.NotificationChannel() <- mcp.JSONRPCNotification{JSONRPC: "2.0", Notification: mcp.Notification{
+						Method: "notifications/progress", Params: mcp.NotificationParams{AdditionalFields: map[string]any{"progressToken": p.Meta.ProgressToken, "progress": i}}}}
+				}
+				return json.RawMessage(`{}`), true
+			}
+		}
+		p := startSession(t, opts)
+		p.initialize()
+		const calls = 200
+		for i := range calls {
+			if intercept {
+				p.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"custom/progress","params":{"_meta":{"progressToken":"tok%d"}}}`, 100+i, i))
+			} else {
+				p.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"progress","arguments":{"steps":5},"_meta":{"progressToken":"tok%d"}}}`, 100+i, i))
+			}
+		}
+		answered := map[string]bool{}
+		progress := map[string]int{}
+		for answers := 0; answers < calls; {
+			m := p.recv()
+			if m["method"] == "notifications/progress" {
+				params := m["params"].(map[string]any)
+				tok := params["progressToken"].(string)
+				if answered[tok] {
+					t.Fatalf("intercept %v: progress for %s after its answer", intercept, tok)
+				}
+				progress[tok]++
+				continue
+			}
+			id := int(m["id"].(float64))
+			tok := fmt.Sprintf("tok%d", id-100)
+			if progress[tok] != 5 {
+				t.Fatalf("intercept %v: answer to %s after %d of its 5 progress notifications", intercept, tok, progress[tok])
+			}
+			answered[tok] = true
+			answers++
 		}
 	}
 }
