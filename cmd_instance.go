@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
 	"github.com/godot-mcp-router/godot-mcp-router/instance"
 )
 
@@ -25,7 +26,7 @@ func runInstance(args []string) error {
 	snapshotFD := fs.Int("snapshot-fd", 0, "descriptor to read a snapshot of the index from, until EOF (0: none)")
 	snapshotDelay := fs.Duration("snapshot-delay", instance.DefaultSnapshotDelay, "how long the index must stay unchanged before a snapshot is sent to the router")
 	watch := fs.Bool("watch", true, "follow the project's files with a watcher (false: check them before each call)")
-	maxWatches := fs.Int("max-watches", instance.DefaultMaxWatches, "most folders watched; past it the files are checked before each call")
+	maxWatches := fs.Int("max-watches", detect.WatchBudget(), "most folders watched; past it the files are checked before each call")
 	logLevel := fs.String("log-level", envString("GODOT_MCP_ROUTER_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

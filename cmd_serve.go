@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
 	"github.com/godot-mcp-router/godot-mcp-router/router"
 	"github.com/godot-mcp-router/godot-mcp-router/store"
 )
@@ -49,8 +50,8 @@ func addRouterFlags(fs *flag.FlagSet) *routerFlags {
 		"watch project folders for changes (env GODOT_MCP_ROUTER_WATCH=0 turns it off: the files are checked before each call and folders scanned when named)")
 	fs.Int64Var(&f.watchDepth, "watch-depth", envInt("GODOT_MCP_ROUTER_WATCH_DEPTH", 4),
 		"how many folder levels below a session's folder and each GODOT_PROJECTS_PATH folder are watched for projects (env GODOT_MCP_ROUTER_WATCH_DEPTH)")
-	fs.Int64Var(&f.maxWatches, "max-watches", envInt("GODOT_MCP_ROUTER_MAX_WATCHES", 8192),
-		"most file watches the router, and each instance, may hold; past it they fall back to checking the files (env GODOT_MCP_ROUTER_MAX_WATCHES)")
+	fs.Int64Var(&f.maxWatches, "max-watches", envInt("GODOT_MCP_ROUTER_MAX_WATCHES", int64(detect.WatchBudget())),
+		"most file watches the router, and each instance, may hold (default 8192, at most a quarter of fs.inotify.max_user_watches); past it they fall back to checking the files (env GODOT_MCP_ROUTER_MAX_WATCHES)")
 	fs.DurationVar(&f.heartbeat, "heartbeat", envDuration("GODOT_MCP_ROUTER_HEARTBEAT", 15*time.Second),
 		"how often each ready instance is pinged; three missed pings replace it (env GODOT_MCP_ROUTER_HEARTBEAT)")
 	fs.DurationVar(&f.cooldown, "breaker-cooldown", envDuration("GODOT_MCP_ROUTER_BREAKER_COOLDOWN", time.Minute),

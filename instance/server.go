@@ -32,7 +32,7 @@ type Options struct {
 	// file; one it cannot use is logged and ignored.
 	Snapshot []byte
 	// NoWatch makes Serve leave the files unwatched: every call checks the
-	// tree. MaxWatches bounds the watches (0: DefaultMaxWatches).
+	// tree. MaxWatches bounds the watches (0: detect.WatchBudget()).
 	NoWatch    bool
 	MaxWatches int
 }
@@ -100,7 +100,7 @@ func New(root string, opts Options) (*Server, error) {
 	s := &Server{root: real, project: proj, log: opts.Logger, index: newProjectIndex(real, opts.Logger),
 		noWatch: opts.NoWatch, maxWatches: opts.MaxWatches}
 	if s.maxWatches <= 0 {
-		s.maxWatches = DefaultMaxWatches
+		s.maxWatches = min(DefaultMaxWatches, detect.WatchBudget())
 	}
 	s.eng = newEngineState(os.Getenv)
 	s.eng.changed = s.index.bump
