@@ -12,8 +12,8 @@ func TestWatchBudget(t *testing.T) {
 		content string
 		want    int
 	}{
-		{"8192\n", 2048},       // Linux before 5.11
-		{"1048576\n", 8192},    // newer kernels scale it with memory
+		{"8192\n", 2048},    // Linux before 5.11
+		{"1048576\n", 8192}, // newer kernels scale it with memory
 		{"524288", 8192},
 		{"100\n", 256},
 		{"garbage", 8192},
