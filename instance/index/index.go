@@ -369,7 +369,7 @@ func readFile(root string, w walked, old *fileRead) *fileRead {
 	ext := strings.ToLower(path.Ext(w.rel))
 	f := &fileRead{File: File{Path: res, Ext: ext, Size: w.size, ModTime: w.mtime, Kind: kindOf(w.rel, ext)}}
 	needs := ext == ".tscn" || ext == ".tres" || ext == ".gd" || ext == ".uid" || ext == ".import" || isBinaryResource(ext) || w.rel == "project.godot"
-	if !needs || w.rel == "project.godot" {
+	if !needs {
 		return f
 	}
 	if w.size > maxParsedFile {
@@ -408,6 +408,11 @@ func readFile(root string, w walked, old *fileRead) *fileRead {
 		same := *old
 		same.ModTime = f.ModTime
 		return &same
+	}
+	if w.rel == "project.godot" {
+		// Parsed by update itself; hashed here so that a same-size
+		// rewrite within the timestamp tick is seen (racy, as any file).
+		return f
 	}
 	if bytes.HasPrefix(src, []byte("version https://git-lfs.github.com/spec/")) {
 		f.lfs = true

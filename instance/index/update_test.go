@@ -145,6 +145,19 @@ func TestUpdateRacyFile(t *testing.T) {
 	if _, ok := up.Classes["Bbbb"]; !ok {
 		t.Fatalf("after a same-size rewrite within the tick: classes %v; want Bbbb", up.Classes)
 	}
+	// The same for project.godot: a same-size rewrite of its settings
+	// within the tick is seen too.
+	cfg := filepath.Join(root, "project.godot")
+	cst, _ := os.Stat(cfg)
+	os.WriteFile(cfg, []byte("config_version=4\n"), 0o644)
+	os.Chtimes(cfg, cst.ModTime(), cst.ModTime())
+	up, err = Update(root, up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := up.Config.Get("config_version"); v.String() != "4" {
+		t.Fatalf("after a same-size rewrite of project.godot within the tick: config_version %s; want 4", v.String())
+	}
 	// Unchanged racy files are hashed again but the index stands (nothing
 	// linked again), and once the window has passed the same index returns.
 	again, err := Update(root, up)
@@ -156,6 +169,7 @@ func TestUpdateRacyFile(t *testing.T) {
 	}
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(p, old, old)
+	os.Chtimes(cfg, old, old)
 	settled, err := Update(root, again)
 	if err != nil {
 		t.Fatal(err)
