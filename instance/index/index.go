@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -258,7 +260,10 @@ func update(root string, start time.Time, paths []walked, prev *Index) (*Index, 
 	}
 	// An .import whose asset is absent still records the asset's uid: a
 	// reference by that uid then names the missing asset, not "unknown".
-	for asset, imp := range imports {
+	// In path order: two such .import files claiming one uid give the
+	// same answer on every build.
+	for _, asset := range slices.Sorted(maps.Keys(imports)) {
+		imp := imports[asset]
 		if _, ok := ix.Files[asset]; !ok {
 			if imp.UID != "" {
 				if _, taken := ix.ByUID[imp.UID]; !taken {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -176,5 +177,38 @@ func TestUpdateRacyFile(t *testing.T) {
 	}
 	if last, _ := Update(root, settled); last != settled {
 		t.Fatal("an index with no racy entries was not returned as is")
+	}
+}
+
+// TestOrphanImportsSameUID: two .import files whose assets are missing
+// claim one uid: every build gives it to the same one (the first in path
+// order), and the problems come in the same order.
+func TestOrphanImportsSameUID(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "project.godot"), []byte("config_version=5\n"), 0o644)
+	imp := "[remap]\n\nimporter=\"texture\"\ntype=\"CompressedTexture2D\"\nuid=\"uid://dup123\"\n"
+	for _, n := range []string{"m.png.import", "b.png.import", "x.png.import", "a.png.import"} {
+		os.WriteFile(filepath.Join(root, n), []byte(imp), 0o644)
+	}
+	var first string
+	for i := range 30 {
+		ix, err := Build(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ix.ByUID["uid://dup123"]
+		var probs []string
+		for _, p := range ix.Problems {
+			probs = append(probs, p.File)
+		}
+		s := got + " " + strings.Join(probs, ",")
+		if i == 0 {
+			first = s
+			if got != "res://a.png" {
+				t.Fatalf("uid goes to %s, want res://a.png (first in path order)", got)
+			}
+		} else if s != first {
+			t.Fatalf("build %d: %s, first build: %s", i, s, first)
+		}
 	}
 }
