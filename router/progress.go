@@ -58,18 +58,16 @@ func (p *progressRelay) deliver(method string, params json.RawMessage) {
 	}
 	tok, _ := fields["progressToken"].(string)
 	progress, _ := fields["progress"].(float64)
+	// Queued under p.mu, where the call's end removes its sink: a notice
+	// is either queued before the call ends (and so written before its
+	// answer, see mcpconn) or not at all.
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	sink, ok := p.sinks[tok]
-	if ok && progress <= sink.last {
-		ok = false // MCP wants progress to increase; a late, reordered one goes
+	if !ok || progress <= sink.last {
+		return // the call ended, or the notice is out of order (MCP wants progress to increase)
 	}
-	if ok {
-		sink.last = progress
-	}
-	p.mu.Unlock()
-	if !ok {
-		return // the call ended, or the notice is out of order
-	}
+	sink.last = progress
 	fields["progressToken"] = sink.token
 	n := mcp.JSONRPCNotification{
 		JSONRPC:      mcp.JSONRPC_VERSION,

@@ -194,6 +194,18 @@ func update(root string, start time.Time, paths []walked, prev *Index) (*Index, 
 	}
 	close(next)
 	wg.Wait()
+	// project.godot's entry stands for the bytes parsed above, not for a
+	// later read by readFile: were it rewritten in between (same size,
+	// same tick), the entry would match the new bytes while the config
+	// holds the old, and no later check would see a difference.
+	cfgHash := contentHash(src)
+	for i, w := range paths {
+		if w.rel == "project.godot" && files[i] != nil && files[i].hash != cfgHash {
+			c := *files[i]
+			c.hash = cfgHash
+			files[i] = &c
+		}
+	}
 	if prev != nil && prev.sameFiles(paths, files) && prev.outsideSame() {
 		// Only racy entries were read again, and none had changed: the
 		// index stands, checked as of this walk.

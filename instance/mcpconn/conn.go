@@ -140,6 +140,7 @@ func FromContext(ctx context.Context) *Session {
 func (s *Session) Value() any { return s.value }
 
 // Serve reads JSON-RPC lines from r until EOF, a read error or ctx ends.
+// It runs once per Session.
 // Requests run concurrently (bounded by MaxInflight); notifications run in
 // order on the read loop. When Serve returns, every handler it started has
 // returned and the session is unregistered. EOF is a normal end (nil).
@@ -318,6 +319,9 @@ func (s *Session) intercept(ctx context.Context, rawid json.RawMessage, key, met
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic in MCP interceptor", "session", s.id, "panic", r)
+			if progress {
+				s.flushNotifications()
+			}
 			s.writeMessage(errorResponse(rawID(rawid), mcp.INTERNAL_ERROR, fmt.Sprintf("internal error: %v", r)))
 			answered = true
 		}
@@ -423,7 +427,12 @@ func (s *Session) writeNotifications(ctx context.Context) {
 			// One goroutine writes notifications, in order: whatever it
 			// took before this barrier is written, and whatever is
 			// queued now is written before the barrier is released.
-			s.drainNotifications()
+			// Only those: a steady stream of new ones (another call's)
+			// must not hold the answer back. This goroutine is the only
+			// reader, so len is what is queued at least.
+			for k := len(s.notify); k > 0; k-- {
+				s.writeMessage(<-s.notify)
+			}
 			close(done)
 		case <-ctx.Done():
 			// Flush what handlers queued before they returned.
@@ -435,17 +444,6 @@ func (s *Session) writeNotifications(ctx context.Context) {
 					return
 				}
 			}
-		}
-	}
-}
-
-func (s *Session) drainNotifications() {
-	for {
-		select {
-		case n := <-s.notify:
-			s.writeMessage(n)
-		default:
-			return
 		}
 	}
 }
