@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -44,18 +43,6 @@ func requireGodot3(t *testing.T) {
 	if _, err := exec.LookPath("godot3-server"); err != nil {
 		t.Fatalf("godot3-server is not installed (apt-get install godot3-server; .ci/run does it): %v", err)
 	}
-}
-
-func alivePID(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
 }
 
 // TestEngineEndToEnd runs the real engine (godot3-server) through the
@@ -119,8 +106,8 @@ func TestEngineEndToEnd(t *testing.T) {
 
 	// Idle for ten idle timeouts, but a game runs: the instance stays.
 	time.Sleep(1500 * time.Millisecond)
-	if !alivePID(instPID) || !alivePID(gamePID) {
-		t.Fatalf("with a game running, the instance (%v) or the game (%v) was stopped", alivePID(instPID), alivePID(gamePID))
+	if processGone(instPID) || processGone(gamePID) {
+		t.Fatalf("with a game running, the instance (%v) or the game (%v) was stopped", !processGone(instPID), !processGone(gamePID))
 	}
 	if res := s.call("stop_project", nil, nil); res.IsError {
 		t.Fatalf("stop_project: %s", resultText(res))
@@ -167,7 +154,7 @@ func TestEngineOrphansEndToEnd(t *testing.T) {
 		_, err := fmt.Sscan(string(b), &game, &child)
 		return err == nil
 	})
-	if !alivePID(game) || !alivePID(child) {
+	if processGone(game) || processGone(child) {
 		t.Fatalf("game %d or its child %d is not running", game, child)
 	}
 	instPID, _ := s.instanceOf(proj)
@@ -312,8 +299,8 @@ func TestEngineAdoptedEndToEnd(t *testing.T) {
 		return false
 	})
 	time.Sleep(2500 * time.Millisecond) // idle timeout 1 s, checked every 100 ms
-	if !alivePID(instPID) || !alivePID(gamePID) {
-		t.Fatalf("the adopted instance (%v) or its game (%v) was stopped while the game ran", alivePID(instPID), alivePID(gamePID))
+	if processGone(instPID) || processGone(gamePID) {
+		t.Fatalf("the adopted instance (%v) or its game (%v) was stopped while the game ran", !processGone(instPID), !processGone(gamePID))
 	}
 	if res := s.call("stop_project", nil, nil); res.IsError {
 		t.Fatalf("stop_project: %s", resultText(res))

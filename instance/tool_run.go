@@ -161,10 +161,9 @@ type RunsStopped struct {
 }
 
 func (r *gameRun) info() RunInfo {
-	sum := r.proc.Output.Issues(0, engine.LevelWarning)
-	page := r.proc.Output.Lines(engine.OutputQuery{Since: ^uint64(0)})
+	lines, errs, warns := r.proc.Output.Counts()
 	return RunInfo{ID: r.id, Scene: r.scene, Args: r.args, Engine: r.engine, Command: r.command, TimeLimit: r.limit.Seconds(),
-		Status: r.proc.Status(), Errors: sum.Errors, Warnings: sum.Warnings, Lines: page.Total}
+		Status: r.proc.Status(), Errors: errs, Warnings: warns, Lines: lines}
 }
 
 // gameArgs reads and bounds the args argument.

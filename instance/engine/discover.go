@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -15,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/godot-mcp-router/godot-mcp-router/detect"
 )
 
 // The errors of Choose; match them with errors.Is.
@@ -160,7 +160,7 @@ func (f *Finder) Candidates(exclude string) []Binary {
 	pathDirs := filepath.SplitList(f.getenv("PATH"))
 	if env := strings.TrimSpace(f.getenv("GODOT_BIN")); env != "" {
 		for _, p := range filepath.SplitList(env) {
-			p = expandHome(strings.TrimSpace(p), f.getenv("HOME"))
+			p = detect.ExpandHome(strings.TrimSpace(p))
 			switch {
 			case p == "":
 			case !strings.ContainsRune(p, filepath.Separator):
@@ -209,7 +209,7 @@ func (f *Finder) Candidates(exclude string) []Binary {
 	}
 	if runtime.GOOS == "darwin" {
 		for _, p := range appBundles {
-			m, _ := filepath.Glob(expandHome(p, f.getenv("HOME")))
+			m, _ := filepath.Glob(detect.ExpandHome(p))
 			for _, p := range m {
 				add(p, "app bundle")
 			}
@@ -319,34 +319,39 @@ func (f *Finder) askVersion(ctx context.Context, path string) (string, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, "--version")
-	cmd.Dir = os.TempDir()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-	var out bytes.Buffer
-	cmd.Stdout = &limitedWriter{w: &out, n: 64 << 10}
-	cmd.Stderr = cmd.Stdout
-	err := cmd.Run()
-	if ctx.Err() != nil {
+	// Run as any engine process (own group, killed whole), with its
+	// output bounded.
+	p, err := Start(Command{Path: path, Args: []string{"--version"}, Dir: os.TempDir(), TimeLimit: timeout, Output: NewOutput(200, 64<<10)})
+	if err != nil {
+		return "", err
+	}
+	select {
+	case <-p.Done():
+	case <-ctx.Done():
+		p.Kill()
+		<-p.Done()
+		return "", ctx.Err()
+	}
+	st := p.Status()
+	if st.State == StateTimeLimit {
 		return "", fmt.Errorf("--version gave no answer within %v", timeout)
 	}
 	// The version is the last line that starts with a digit: some builds
-	// print warnings first.
+	// print warnings first. (Godot 3 exits 255 after printing it.)
+	lines := p.Output.Tail(200)
 	var version string
-	for line := range strings.SplitSeq(out.String(), "\n") {
+	for _, line := range lines {
 		line = strings.TrimSpace(line)
 		if line != "" && line[0] >= '0' && line[0] <= '9' {
 			version = line
 		}
 	}
 	if version == "" {
-		if err != nil {
-			return "", fmt.Errorf("--version failed: %v: %s", err, clipLine(out.String(), 200))
+		all := strings.Join(lines, "\n")
+		if code := st.ExitCode; code != nil && *code != 0 {
+			return "", fmt.Errorf("--version failed (exit code %d, %s): %s", *code, st.Signal, clipLine(all, 200))
 		}
-		return "", fmt.Errorf("--version printed no version: %q", clipLine(out.String(), 200))
+		return "", fmt.Errorf("--version printed no version: %q", clipLine(all, 200))
 	}
 	return version, nil
 }
@@ -457,32 +462,10 @@ func within(root, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-func expandHome(p, home string) string {
-	if home != "" && (p == "~" || strings.HasPrefix(p, "~/")) {
-		return filepath.Join(home, p[1:])
-	}
-	return p
-}
-
 func clipLine(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {
 		return s[:n] + "..."
 	}
 	return s
-}
-
-// limitedWriter keeps the first n bytes written and discards the rest.
-type limitedWriter struct {
-	w interface{ Write([]byte) (int, error) }
-	n int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
 }

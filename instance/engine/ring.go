@@ -283,6 +283,14 @@ func (o *Output) Issues(since uint64, min Level) IssueSummary {
 	return out
 }
 
+// Counts says how many lines, errors and warnings were printed so far,
+// without copying any of them.
+func (o *Output) Counts() (lines, errors, warnings uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.next - 1, o.errors, o.warnings
+}
+
 // Tail returns the text of the last n lines.
 func (o *Output) Tail(n int) []string {
 	o.mu.Lock()
